@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make run` (a running service with demo data) and
+# `make test` (the whole suite). Everything else here is what they are made of.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+PYTHON ?= python3
+
+.PHONY: run test install install-dev translations system-test-deps lint serve
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml
+	$(VENV)/bin/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+# Compiled message catalogues (.mo) are build products, made from the .po files.
+translations: $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile --use-fuzzy -d survey_app/translations 2>&1 | grep -v '^compiling' || true
+
+# A development checkout's settings: a random secret key, never committed.
+instance/config.py:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print('APP_ENV = \"development\"'); print(f'SECRET_KEY = \"{secrets.token_hex(32)}\"')" > $@
+	@echo "Wrote $@ (development settings)."
+
+run: install instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops)."
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Chromium and the PostgreSQL server binaries for the browser and PostgreSQL tests.
+system-test-deps:
+	@bash scripts/test-system-deps.sh
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+test: install-dev system-test-deps lint
+	$(VENV)/bin/pytest

@@ -1,0 +1,1 @@
+"""Data → DataFrames → xlsx/CSV. Imports neither Flask nor the models."""

@@ -1,0 +1,1 @@
+"""Questionnaire YAML → validated model → WTForms classes. Does not import survey_app."""

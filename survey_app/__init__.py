@@ -1,0 +1,88 @@
+"""The web service: application factory and the register_* steps it is made of."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from survey_app import config as settings
+from survey_app.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    # INSTANCE_PATH: where instance/config.py, the SQLite file and uploaded files live.
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.update(settings.defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings.from_environment(os.environ))
+    else:
+        app.config.update(test_config)
+    settings.finalise(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from survey_app import i18n, models
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page says it itself
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> models.User | None:
+        return db.session.get(models.User, int(user_id))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite: enforce foreign keys, let readers and a writer work side by side (WAL).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey_app.admin.views import bp as admin_bp
+    from survey_app.auth.views import bp as auth_bp
+    from survey_app.main.views import bp as main_bp
+
+    for bp in (auth_bp, main_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from survey_app import errors, formatting, i18n, security
+
+    security.init_app(app)
+    formatting.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from survey_app import cli
+
+    cli.init_app(app)

@@ -1,0 +1,96 @@
+"""Signing in and out, and choosing the language."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+
+from survey_app import audit
+from survey_app.access import public
+from survey_app.auth.forms import LanguageForm, SignInForm
+from survey_app.extensions import db
+from survey_app.models import User
+from survey_app.security import clear_failures, record_failure, safe_next, sign_in_blocked
+
+bp = Blueprint("auth", __name__)
+
+# Checked when the address is unknown, so both answers take the same time.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+@public
+def login() -> str | Response | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        client = request.remote_addr or "unknown"
+        if sign_in_blocked(email, client):
+            minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
+            error = _("Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                      minutes=minutes)
+            status = 429
+        else:
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            if user is None:
+                check_password_hash(_DUMMY_HASH, form.password.data)
+            elif user.active and user.check_password(form.password.data):
+                return _sign_in(user)
+            record_failure(email, client)
+            error = _("The e-mail address or the password is wrong.")
+            status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+def _sign_in(user: User) -> Response:
+    clear_failures(user.email)
+    audit.record("user.sign-in", "user", user.id, actor=user)
+    db.session.commit()
+    language = session.get("lang")
+    session.clear()  # a fresh session on sign-in: no fixation
+    if language:
+        session["lang"] = language
+    login_user(user)
+    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+
+
+@bp.route("/logg-ut", methods=["POST"])
+@public
+def logout() -> Response:
+    if current_user.is_authenticated:
+        audit.record("user.sign-out", "user", current_user.id)
+        db.session.commit()
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/sprak/<language>", methods=["POST"])
+@public
+def set_language(language: str) -> Response:
+    form = LanguageForm()
+    if language not in current_app.config["LANGUAGES"] or not form.validate_on_submit():
+        abort(400)
+    session["lang"] = language
+    return redirect(safe_next(form.next.data) or url_for("main.home"))

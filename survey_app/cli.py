@@ -1,0 +1,96 @@
+"""Command-line jobs: ``flask --app wsgi GROUP COMMAND``. Safe to run from cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from survey_app.offices import office_name
+from survey_app.services import demo, register
+from survey_app.services.users import UserError, create_user
+
+municipalities_cli = AppGroup("municipalities", help="The municipality register.")
+users_cli = AppGroup("users", help="Accounts and roles.")
+demo_cli = AppGroup("demo", help="Demo data for a development checkout.")
+
+
+@municipalities_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                required=False)
+def import_municipalities(file: Path | None) -> None:
+    """Import a register file (kommunenummer;navn;fylke;gyldig_fra;gyldig_til).
+
+    Without FILE, imports the shipped 2024 register. All or nothing.
+    """
+    path = file or register.SHIPPED_REGISTER
+    result = register.import_register(register.decode(path.read_bytes()), source=str(path))
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"{path}: {error}", err=True)
+        click.echo(f"{len(result.errors)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(f"{result.added} municipalities added, {result.unchanged} unchanged.")
+
+
+@municipalities_cli.command("list")
+@click.option("--year", type=int, help="The year whose numbering to list (default: this year).")
+def list_municipalities(year: int | None) -> None:
+    """One line per municipality: number, name, county, Statsforvalter office."""
+    year = year or dt.date.today().year
+    selection = register.municipalities_for_year(year, exact=True)
+    if not selection.municipalities:
+        click.echo(
+            f"No municipality register is loaded for {year}. Import that year's numbering "
+            "with `flask --app wsgi municipalities import FILE` "
+            "(kommunenummer;navn;fylke;gyldig_fra;gyldig_til).", err=True)
+        sys.exit(1)
+    for m in selection.municipalities:
+        click.echo(f"{m.number} {m.display_name}; {m.county_name}; {office_name(m.office)}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["coordinator", "reviewer", "auditor", "admin"]))
+@click.option("--municipality", "municipalities", multiple=True, metavar="NNNN",
+              help="A coordinator's municipality; repeat for several.")
+@click.option("--office", help="A reviewer's or auditor's Statsforvalter office, e.g. Innlandet.")
+@click.option("--name", default="", help="The person's name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, municipalities: tuple[str, ...],
+                        office: str | None, name: str, password_stdin: bool) -> None:
+    """Create an account; prints a generated password unless --password-stdin."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user, generated = create_user(email, role, municipalities=municipalities,
+                                      office=office, password=password, name=name)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"Created {user.email} ({user.role}).")
+    if generated:
+        click.echo(f"Password (shown once): {generated}")
+
+
+@demo_cli.command("seed")
+def seed_command() -> None:
+    """Load the register and one demo user per role; a second run changes nothing."""
+    if current_app.config["APP_ENV"] == "production":
+        click.echo("Error: demo data is not loaded in production (APP_ENV=production).", err=True)
+        sys.exit(1)
+    report = demo.seed()
+    click.echo(f"Register: {report.municipalities_added} municipalities added. "
+               f"Users: {len(report.users_added)} added.")
+    click.echo("Demo logins (e-mail / password):")
+    for user in demo.DEMO_USERS:
+        click.echo(f"  {user.email:42} {user.password:22} {user.description}")
+
+
+def init_app(app: Flask) -> None:
+    for group in (municipalities_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

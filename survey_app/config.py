@@ -1,0 +1,78 @@
+"""Settings, read in order: defaults, then ``instance/config.py``, then the environment.
+
+``make run`` writes ``instance/config.py`` for a development checkout (a random
+SECRET_KEY and APP_ENV = "development"); production sets everything in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+# Keys that may come from the environment, and how to read them.
+_ENV_KEYS: dict[str, type] = {
+    "APP_ENV": str,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "LOGIN_MAX_FAILURES": int,
+    "LOGIN_WINDOW_SECONDS": int,
+}
+
+
+class ConfigError(RuntimeError):
+    """The service cannot start with these settings; the message says why in one line."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    db_file = Path(instance_path) / "survey.db"
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": None,
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        # Failed sign-ins allowed per e-mail address and per client address in the window.
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "LANGUAGES": ("nb", "nn", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # CSRF token lives as long as the session
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, kind in _ENV_KEYS.items():
+        if environ.get(key):
+            found[key] = kind(environ[key])
+    return found
+
+
+def finalise(config: dict[str, Any]) -> None:
+    """Derive what follows from APP_ENV and refuse settings that are unsafe to serve with."""
+    env = config.get("APP_ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
+    if not config.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set: refusing to start outside development "
+                "(set the SECRET_KEY environment variable)."
+            )
+        # Development and tests get a per-process key: sessions end with the process.
+        config["SECRET_KEY"] = os.urandom(32).hex()
+    config["SESSION_COOKIE_SECURE"] = env == "production"
+    url = config["DATABASE_URL"]
+    if url.startswith("postgres://"):  # the form some hosts hand out
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # SQLite waits for a writer instead of failing at once with "database is locked".
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -1,0 +1,89 @@
+"""Accounts, their roles and scopes, and the sign-in attempts used for rate limiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy import orm as so
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from survey_app.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    REVIEWER = "reviewer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role in ('coordinator', 'reviewer', 'auditor', 'admin')", name="role"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # Statsforvalter office slug for a regional reviewer or auditor; None means national.
+    office: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    municipalities: so.Mapped[list[UserMunicipality]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        order_by="UserMunicipality.number")
+
+    @property
+    def municipality_numbers(self) -> set[str]:
+        return {m.number for m in self.municipalities}
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a memory-hard scheme; tests configure a cheap one.
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, method=method or "scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class UserMunicipality(db.Model):
+    """A coordinator's municipality, by kommunenummer so it outlives a renumbering row."""
+
+    __tablename__ = "user_municipalities"
+
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    number: so.Mapped[str] = so.mapped_column(sa.String(4), primary_key=True)
+    user: so.Mapped[User] = so.relationship(back_populates="municipalities")
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins, kept in the database so that every server sees the same count."""
+
+    __tablename__ = "login_attempts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    client: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)

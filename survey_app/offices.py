@@ -1,0 +1,65 @@
+"""The ten Statsforvalter offices and which counties each serves.
+
+Source: the copy list of seed 000 and ../shared/docs/domain.md. Counties are listed for
+both numberings in use since 2020 (the 2020–2023 merged counties 30, 38 and 54, and the
+2024 split counties), so that an imported older register maps to the same offices.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class County(NamedTuple):
+    number: str
+    name: str
+    office: str  # office slug
+
+
+OFFICES: dict[str, str] = {
+    "agder": "Statsforvalteren i Agder",
+    "innlandet": "Statsforvalteren i Innlandet",
+    "more-og-romsdal": "Statsforvalteren i Møre og Romsdal",
+    "nordland": "Statsforvalteren i Nordland",
+    "oslo-og-viken": "Statsforvalteren i Oslo og Viken",
+    "rogaland": "Statsforvalteren i Rogaland",
+    "troms-og-finnmark": "Statsforvalteren i Troms og Finnmark",
+    "trondelag": "Statsforvalteren i Trøndelag",
+    "vestfold-og-telemark": "Statsforvalteren i Vestfold og Telemark",
+    "vestland": "Statsforvalteren i Vestland",
+}
+
+_COUNTIES = [
+    County("03", "Oslo", "oslo-og-viken"),
+    County("11", "Rogaland", "rogaland"),
+    County("15", "Møre og Romsdal", "more-og-romsdal"),
+    County("18", "Nordland", "nordland"),
+    County("30", "Viken", "oslo-og-viken"),  # 2020–2023
+    County("31", "Østfold", "oslo-og-viken"),
+    County("32", "Akershus", "oslo-og-viken"),
+    County("33", "Buskerud", "oslo-og-viken"),
+    County("34", "Innlandet", "innlandet"),
+    County("38", "Vestfold og Telemark", "vestfold-og-telemark"),  # 2020–2023
+    County("39", "Vestfold", "vestfold-og-telemark"),
+    County("40", "Telemark", "vestfold-og-telemark"),
+    County("42", "Agder", "agder"),
+    County("46", "Vestland", "vestland"),
+    County("50", "Trøndelag", "trondelag"),
+    County("54", "Troms og Finnmark", "troms-og-finnmark"),  # 2020–2023
+    County("55", "Troms", "troms-og-finnmark"),
+    County("56", "Finnmark", "troms-og-finnmark"),
+]
+COUNTIES: dict[str, County] = {c.number: c for c in _COUNTIES}
+_COUNTY_BY_NAME: dict[str, County] = {c.name.casefold(): c for c in _COUNTIES}
+
+
+def find_county(number_or_name: str) -> County | None:
+    """A county by its two-digit number (``"34"``) or its name (``"Innlandet"``)."""
+    text = number_or_name.strip()
+    if text.isdigit():
+        return COUNTIES.get(text.zfill(2))
+    return _COUNTY_BY_NAME.get(text.casefold())
+
+
+def office_name(slug: str | None) -> str:
+    return OFFICES.get(slug or "", "Helsedirektoratet")

@@ -1,0 +1,1 @@
+"""Service functions: each one a transaction, called by views and CLI commands alike."""

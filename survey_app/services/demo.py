@@ -1,0 +1,58 @@
+"""Demo data for a development checkout: the register and one user per role.
+
+Idempotent: what exists is left exactly as it is, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import User
+from survey_app.services import register
+from survey_app.services.users import create_user
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    password: str
+    role: str
+    description: str
+    municipalities: tuple[str, ...] = ()
+    office: str | None = None
+
+
+DEMO_USERS = (
+    DemoUser("koordinator@demo.kommune.no", "demo-koordinator", "coordinator",
+             "coordinator for 3405 Lillehammer and 1577 Volda", ("3405", "1577")),
+    DemoUser("saksbehandler@demo.helsedir.no", "demo-saksbehandler", "reviewer",
+             "national reviewer (Helsedirektoratet)"),
+    DemoUser("saksbehandler@demo.statsforvalteren.no", "demo-statsforvalter", "reviewer",
+             "reviewer at Statsforvalteren i Innlandet", office="innlandet"),
+    DemoUser("revisor@demo.revisjon.no", "demo-revisor", "auditor", "national auditor"),
+    DemoUser("admin@demo.helsedir.no", "demo-administrator", "admin", "administrator"),
+)
+
+
+@dataclass
+class SeedReport:
+    municipalities_added: int
+    users_added: list[str]
+
+
+def seed() -> SeedReport:
+    result = register.import_register(
+        register.SHIPPED_REGISTER.read_text("utf-8"), source="shipped register")
+    if result.errors:
+        raise RuntimeError("the shipped register does not import: " + "; ".join(result.errors))
+    added = []
+    for demo in DEMO_USERS:
+        if db.session.scalar(sa.select(User.id).where(User.email == demo.email)):
+            continue
+        create_user(demo.email, demo.role, municipalities=demo.municipalities,
+                    office=demo.office, password=demo.password, name=demo.description)
+        added.append(demo.email)
+    return SeedReport(result.added, added)

@@ -1,0 +1,94 @@
+"""Every route as every role: the one access check decides, and refusals are audited."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import AuditEvent
+
+ROLES = ["anonymous", "coordinator", "reviewer_national", "reviewer_innlandet", "auditor",
+         "admin"]
+EVERYONE = set(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+
+# Who may open each page. 3405 Lillehammer is the coordinator's own municipality in
+# Innlandet; 0301 Oslo lies outside both the coordinator's and the Innlandet reviewer's scope.
+EXPECTED_GET = {
+    "/": EVERYONE,
+    "/logg-inn": EVERYONE,
+    "/tilgjengelighet": EVERYONE,
+    "/mine-rapporter": {"coordinator", "admin"},
+    "/gjennomgang": {"reviewer_national", "reviewer_innlandet", "admin"},
+    "/revisjon": {"auditor", "admin"},
+    "/register": {"reviewer_national", "reviewer_innlandet", "auditor", "admin"},
+    "/admin": {"admin"},
+    "/admin/brukere": {"admin"},
+    "/logg": {"auditor", "admin"},
+    "/kommuner/3405": SIGNED_IN,
+    "/kommuner/0301": {"reviewer_national", "auditor", "admin"},
+}
+SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"]}
+
+
+def urls_of(rule) -> list[str]:
+    urls = [rule.rule]
+    for arg in rule.arguments:
+        urls = [u.replace(f"<{arg}>", v) for u in urls for v in SAMPLE_ARGS[arg]]
+    return urls
+
+
+def test_every_route_declares_its_access_rule(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, "access_action"), f"{rule.rule} has no @requires or @public"
+
+
+def test_every_page_is_in_the_access_matrix(app):
+    pages = {url for rule in app.url_map.iter_rules()
+             if rule.endpoint != "static" and "GET" in rule.methods for url in urls_of(rule)}
+    assert pages == set(EXPECTED_GET)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_pages(app, client, auth, users, role):
+    if role != "anonymous":
+        auth.login(users[role])
+    for url, allowed in EXPECTED_GET.items():
+        status = client.get(url).status_code
+        if role in allowed:
+            assert status in (200, 302), f"{role} should reach {url}, got {status}"
+            if role != "anonymous" and url not in ("/", "/logg-inn"):
+                assert status == 200, f"{role} {url}"
+        elif role == "anonymous":
+            assert status == 302, f"anonymous {url} should go to sign-in, got {status}"
+        else:
+            assert status == 404, f"{role} must not reach {url}, got {status}"
+
+
+def test_a_coordinator_editing_the_url_to_another_municipality_gets_404_and_an_audit_event(
+        app, client, auth, users):
+    auth.login(users["coordinator"])
+    assert client.get("/kommuner/3405").status_code == 200
+    response = client.get("/kommuner/3403")  # Hamar, the neighbour
+    assert response.status_code == 404
+    assert "Hamar" not in response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "access.denied"))
+    assert (event.actor, event.object_type, event.object_id) == (
+        users["coordinator"], "municipality", "3403")
+
+
+def test_an_office_reviewer_never_sees_another_offices_municipalities(client, auth, users):
+    auth.login(users["reviewer_innlandet"])
+    page = client.get("/gjennomgang").get_data(as_text=True)
+    assert "3405 Lillehammer" in page and "0301 Oslo" not in page
+    assert "46 kommuner" in page  # Innlandet has 46 municipalities
+    assert client.get("/kommuner/4601").status_code == 404  # Bergen, Vestland
+    auth.logout()
+    auth.login(users["reviewer_national"])
+    assert "357 kommuner" in client.get("/gjennomgang").get_data(as_text=True)

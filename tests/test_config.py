@@ -1,0 +1,43 @@
+"""Settings: production refuses to start without a secret key, and says so in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from survey_app.config import ConfigError, finalise
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wsgi_refuses_to_start_in_production_without_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "APP_ENV")}
+    # An empty instance folder: no development instance/config.py is read.
+    env["INSTANCE_PATH"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=tmp_path, env={
+        **env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "survey_app: SECRET_KEY is not set: refusing to start outside development "
+        "(set the SECRET_KEY environment variable)."]
+
+
+def test_development_runs_without_a_secret_key_but_production_does_not():
+    development = {"APP_ENV": "development", "DATABASE_URL": "sqlite://"}
+    finalise(development)
+    assert len(development["SECRET_KEY"]) >= 32
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        finalise({"APP_ENV": "production", "DATABASE_URL": "sqlite://"})
+    with pytest.raises(ConfigError, match="APP_ENV must be one of"):
+        finalise({"APP_ENV": "staging", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+
+
+def test_hosted_postgres_urls_use_psycopg_3():
+    config = {"APP_ENV": "production", "SECRET_KEY": "x",
+              "DATABASE_URL": "postgres://u:p@db.internal/survey"}
+    finalise(config)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/survey"

@@ -1,0 +1,43 @@
+"""`demo seed`: the register and one user per role, printed; a second run changes nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Municipality, User
+from survey_app.services.demo import DEMO_USERS
+
+
+def snapshot() -> tuple:
+    def rows(model):
+        return sorted(tuple(getattr(r, c.name) for c in model.__table__.columns)
+                      for r in db.session.scalars(sa.select(model)))
+
+    return rows(Municipality), rows(User), rows(AuditEvent)
+
+
+def test_demo_seed_prints_working_logins_and_is_idempotent(app, runner, client):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    for demo in DEMO_USERS:
+        assert demo.email in first.output and demo.password in first.output
+    assert {u.role for u in DEMO_USERS} == {"coordinator", "reviewer", "auditor", "admin"}
+    with app.app_context():
+        before = snapshot()
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0
+    assert "0 municipalities added" in second.output and "0 added" in second.output
+    with app.app_context():
+        assert snapshot() == before
+    for demo in DEMO_USERS:
+        response = client.post("/logg-inn", data={"email": demo.email, "password": demo.password})
+        assert response.status_code == 302, demo.email
+        client.post("/logg-ut")
+
+
+def test_demo_seed_refuses_in_production(make_app):
+    production = make_app(APP_ENV="production")
+    result = production.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 1
+    assert "not loaded in production" in result.output
