@@ -9,4 +9,6 @@ try:
     app = create_app()
 except ConfigError as error:  # one line, no traceback: the operator knows what to set
     sys.stderr.write(f"survey_app: {error}\n")
-    raise SystemExit(1) from None
+    # 4 is gunicorn's "application failed to load": the master stops instead of
+    # restarting workers forever.
+    raise SystemExit(4) from None

@@ -20,10 +20,20 @@ def test_wsgi_refuses_to_start_in_production_without_secret_key(tmp_path):
     env["INSTANCE_PATH"] = str(tmp_path)
     result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=tmp_path, env={
         **env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert result.stderr.strip().splitlines() == [
         "survey_app: SECRET_KEY is not set: refusing to start outside development "
         "(set the SECRET_KEY environment variable)."]
+
+
+def test_gunicorn_stops_instead_of_restarting_workers_without_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "APP_ENV")}
+    env["INSTANCE_PATH"] = str(tmp_path)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run([str(gunicorn), "--bind", "127.0.0.1:0", "wsgi:app"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "survey_app: SECRET_KEY is not set" in result.stderr
 
 
 def test_development_runs_without_a_secret_key_but_production_does_not():
