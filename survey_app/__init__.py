@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from survey_app import config as settings
+from survey_app import questionnaires
 from survey_app.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     settings.finalise(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    questionnaires.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)

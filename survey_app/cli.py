@@ -17,6 +17,7 @@ from survey_app.services.users import UserError, create_user
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 users_cli = AppGroup("users", help="Accounts and roles.")
 demo_cli = AppGroup("demo", help="Demo data for a development checkout.")
+questionnaires_cli = AppGroup("questionnaires", help="Questionnaire files.")
 
 
 @municipalities_cli.command("import")
@@ -91,6 +92,29 @@ def seed_command() -> None:
         click.echo(f"  {user.email:42} {user.password:22} {user.description}")
 
 
+@questionnaires_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--language", default="nb", type=click.Choice(["nb", "nn", "en"]),
+              help="The language of the messages (default bokmål).")
+def check_questionnaires(paths: tuple[Path, ...], language: str) -> None:
+    """Check questionnaire files (default: the service's folder); FILE:LINE:COLUMN: message."""
+    from forms.loader import load_files
+    from survey_app.questionnaires import DEFAULT_DIRECTORY
+
+    roots = paths or (Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY),)
+    files = sorted({f for root in roots
+                    for f in (root.glob("*.yaml") if root.is_dir() else [root])})
+    result = load_files(files)
+    for problem in result.problems:
+        click.echo(problem.text(language))
+    if result.problems:
+        click.echo(f"{len(result.problems)} problem(s) in {len(files)} file(s).", err=True)
+        sys.exit(1)
+    questions = sum(1 for q in result.questionnaires for _ in q.questions())
+    click.echo(f"{len(files)} file(s) checked: {len(result.questionnaires)} questionnaire(s), "
+               f"{questions} questions, no problems.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (municipalities_cli, users_cli, demo_cli):
+    for group in (municipalities_cli, users_cli, demo_cli, questionnaires_cli):
         app.cli.add_command(group)

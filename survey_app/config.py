@@ -19,6 +19,7 @@ _ENV_KEYS: dict[str, type] = {
     "DATABASE_URL": str,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_WINDOW_SECONDS": int,
+    "QUESTIONNAIRES_DIR": str,
 }
 
 

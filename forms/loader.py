@@ -1,0 +1,477 @@
+"""Questionnaire YAML → checked model, with every problem located as FILE:LINE:COLUMN.
+
+Stages, each small: parse the YAML (ruamel keeps positions), read the file's keys, read
+each section and question while building the names an expression may use (only the
+questions before it, and the context), then check across versions of one questionnaire.
+Problems are collected, not raised one by one: an author fixes them all in one round.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from forms import expressions as ex
+from forms.messages import Msg, message
+from forms.model import (
+    COMMON_KEYS,
+    NOT_ANSWERED,
+    TYPE_KEYS,
+    Choice,
+    Question,
+    Questionnaire,
+    Section,
+    Text,
+    Validation,
+)
+
+CONTEXT_NAMES = tuple(ex.CONTEXT_NAMES)
+ID = re.compile(r"[a-z][a-z0-9_]*")
+SLUG = re.compile(r"[a-z][a-z0-9-]*")
+FILE_KEYS = frozenset({"id", "version", "scheme", "title", "intro", "sections"})
+SECTION_KEYS = frozenset({"id", "title", "intro", "show_if", "questions"})
+CHOICE_KEYS = frozenset({"code", "label", "exclusive"})
+VALIDATION_KEYS = frozenset({"rule", "message"})
+LANGUAGES = ("nb", "nn", "en")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int  # 1-based, as editors count
+    column: int  # 1-based
+    code: Msg
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, language: str = "nb") -> str:
+        text = message(self.code, language, **self.params)
+        return f"{self.file}:{self.line}:{self.column}: {text}"
+
+
+@dataclass
+class LoadResult:
+    questionnaires: list[Questionnaire] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    return yaml
+
+
+class _Reader:
+    """Reads one file; collects problems instead of stopping at the first."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.ids: dict[str, int] = {}  # question id → line of first use
+
+    # -- positions and problems ----------------------------------------------------------
+
+    def problem(self, at: tuple[int, int], msg: Msg, **params: Any) -> None:
+        self.problems.append(Problem(self.path, at[0] + 1, at[1] + 1, msg, params))
+
+    @staticmethod
+    def key_at(node: CommentedMap, key: str) -> tuple[int, int]:
+        try:
+            return node.lc.key(key)
+        except (KeyError, AttributeError, TypeError):
+            return node.lc.line, node.lc.col
+
+    @staticmethod
+    def value_at(node: CommentedMap, key: str) -> tuple[int, int]:
+        try:
+            return node.lc.value(key)
+        except (KeyError, AttributeError, TypeError):
+            return node.lc.line, node.lc.col
+
+    @staticmethod
+    def item_at(seq: CommentedSeq, index: int) -> tuple[int, int]:
+        try:
+            return seq.lc.item(index)
+        except (KeyError, AttributeError, TypeError, IndexError):
+            return seq.lc.line, seq.lc.col
+
+    def mapping(self, node: Any, at: tuple[int, int], what: str) -> CommentedMap | None:
+        if isinstance(node, CommentedMap):
+            return node
+        self.problem(at, Msg.Q_NOT_MAPPING, what=what)
+        return None
+
+    def sequence(self, node: Any, at: tuple[int, int], what: str) -> CommentedSeq | None:
+        if isinstance(node, CommentedSeq):
+            return node
+        self.problem(at, Msg.Q_NOT_LIST, what=what)
+        return None
+
+    def known_keys(self, node: CommentedMap, allowed: Iterable[str], where: str) -> None:
+        allowed = set(allowed)
+        for key in node:
+            if key not in allowed:
+                self.problem(self.key_at(node, key), Msg.Q_UNKNOWN_KEY, key=key, where=where,
+                             allowed=", ".join(sorted(allowed)))
+
+    def require(self, node: CommentedMap, keys: Iterable[str], where: str) -> bool:
+        missing = [k for k in keys if k not in node]
+        for key in missing:
+            self.problem((node.lc.line, node.lc.col), Msg.Q_MISSING_KEY, key=key, where=where)
+        return not missing
+
+    # -- values ------------------------------------------------------------------------
+
+    def text(self, node: CommentedMap, key: str, *, required: bool = False) -> Text | None:
+        """A text in several languages, or a plain string meaning bokmål."""
+        if key not in node:
+            if required:
+                self.problem((node.lc.line, node.lc.col), Msg.Q_MISSING_KEY, key=key,
+                             where=str(node.get("id", "")))
+            return None
+        value = node[key]
+        at = self.value_at(node, key)
+        if isinstance(value, str):
+            return {"nb": str(value)}
+        texts = self.mapping(value, at, key)
+        if texts is None:
+            return None
+        for language in texts:
+            if language not in LANGUAGES:
+                self.problem(self.key_at(texts, language), Msg.Q_UNKNOWN_LANGUAGE,
+                             language=language)
+        if not isinstance(texts.get("nb"), str) or not texts["nb"].strip():
+            self.problem(at, Msg.Q_MISSING_NB, key=key)
+            return None
+        return {lang: str(texts[lang]) for lang in LANGUAGES if isinstance(texts.get(lang), str)}
+
+    def identifier(self, node: CommentedMap, key: str, pattern: re.Pattern[str]) -> str | None:
+        value = node.get(key)
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            self.problem(self.value_at(node, key), Msg.Q_BAD_ID, key=key, value=str(value))
+            return None
+        return str(value)
+
+    def number_option(self, node: CommentedMap, key: str) -> Any:
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(self.value_at(node, key), Msg.Q_NOT_NUMBER, key=key)
+            return None
+        return value
+
+    def boolean(self, node: CommentedMap, key: str) -> bool:
+        value = node.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(self.value_at(node, key), Msg.Q_NOT_BOOL, key=key)
+            return False
+        return value
+
+    def expression(self, node: CommentedMap, key: str, names: Mapping[str, Any]) -> Any:
+        source = node[key]
+        line, column = self.value_at(node, key)
+        if isinstance(source, bool | int | float):
+            source = str(source).lower()
+        if not isinstance(source, str):
+            self.problem((line, column), Msg.Q_NOT_EXPRESSION, key=key)
+            return None
+        quoted = isinstance(source, DoubleQuotedScalarString | SingleQuotedScalarString)
+        try:
+            return ex.compile_expression(str(source), names)
+        except ex.ExpressionError as error:
+            # On a one-line value the offset lands on the very character.
+            self.problems.append(Problem(self.path, line + 1,
+                                         column + 1 + int(quoted) + (error.offset or 0),
+                                         error.code, error.params))
+            return None
+
+    # -- choices and validation --------------------------------------------------------
+
+    def choices(self, node: CommentedMap, key: str) -> tuple[Choice, ...]:
+        seq = self.sequence(node[key], self.value_at(node, key), key)
+        if seq is None:
+            return ()
+        found: list[Choice] = []
+        codes: dict[str, int] = {}
+        for index, item in enumerate(seq):
+            entry = self.mapping(item, self.item_at(seq, index), key)
+            if entry is None or not self.require(entry, ("code", "label"), key):
+                continue
+            self.known_keys(entry, CHOICE_KEYS, key)
+            code = self.identifier(entry, "code", ID)
+            label = self.text(entry, "label")
+            if code in codes:
+                self.problem(self.value_at(entry, "code"), Msg.Q_DUPLICATE_CODE, choice=code,
+                             line=codes[code])
+                continue
+            if code and label:
+                codes[code] = entry.lc.line + 1
+                found.append(Choice(code, label, self.boolean(entry, "exclusive")))
+        if not found:
+            self.problem(self.value_at(node, key), Msg.Q_NO_CHOICES, key=key)
+        return tuple(found)
+
+    def validations(self, node: CommentedMap, names: Mapping[str, Any]) -> tuple[Validation, ...]:
+        seq = self.sequence(node["validation"], self.value_at(node, "validation"), "validation")
+        found = []
+        for index, item in enumerate(seq or []):
+            entry = self.mapping(item, self.item_at(seq, index), "validation")
+            if entry is None or not self.require(entry, VALIDATION_KEYS, "validation"):
+                continue
+            self.known_keys(entry, VALIDATION_KEYS, "validation")
+            rule = self.expression(entry, "rule", names)
+            text = self.text(entry, "message")
+            if rule is not None and rule.type != ex.BOOL:
+                self.problem(self.value_at(entry, "rule"), Msg.Q_NOT_CONDITION, key="rule")
+            elif rule is not None and text:
+                found.append(Validation(rule, text))
+        return tuple(found)
+
+    # -- questions -----------------------------------------------------------------------
+
+    def question(self, node: CommentedMap, names: dict[str, Any], *,
+                 in_group: bool = False) -> Question | None:
+        if not self.require(node, ("id", "type", "label"), "question"):
+            return None
+        qid = self.identifier(node, "id", ID)
+        qtype = node["type"]
+        if qtype not in TYPE_KEYS or (in_group and qtype in ("group", "matrix")):
+            self.problem(self.value_at(node, "type"), Msg.Q_UNKNOWN_TYPE, type=str(qtype),
+                         types=", ".join(t for t in TYPE_KEYS
+                                         if not in_group or t not in ("group", "matrix")))
+            return None
+        self.known_keys(node, (COMMON_KEYS | TYPE_KEYS[qtype]) - NOT_ANSWERED.get(qtype, set()),
+                        f"{qtype} {qid}")
+        if qid is None:
+            return None
+        label = self.text(node, "label")
+        show_if = self.condition(node, names)
+        parts = self.type_parts(node, qtype, names)
+        own = dict(names)
+        own[qid] = _expression_type(qtype, parts)
+        validation = self.validations(node, own) if "validation" in node else ()
+        prefill = self.prefill(node)
+        if label is None:
+            return None
+        options = {k: node[k] for k in TYPE_KEYS[qtype] - {"choices", "rows", "questions",
+                                                           "expression"} if k in node}
+        for key in ("min_label", "max_label", "add_label"):
+            if key in node:
+                options[key] = self.text(node, key)
+        return Question(
+            id=qid, type=qtype, label=label, line=node.lc.line + 1, column=node.lc.col + 1,
+            help=self.text(node, "help"), required=self.boolean(node, "required"),
+            show_if=show_if, validation=validation, prefill=prefill, options=options, **parts)
+
+    def condition(self, node: CommentedMap, names: Mapping[str, Any]) -> Any:
+        if "show_if" not in node:
+            return None
+        condition = self.expression(node, "show_if", names)
+        if condition is not None and condition.type != ex.BOOL:
+            self.problem(self.value_at(node, "show_if"), Msg.Q_NOT_CONDITION, key="show_if")
+            return None
+        return condition
+
+    def prefill(self, node: CommentedMap) -> str | None:
+        if "prefill" not in node:
+            return None
+        value = node["prefill"]
+        if value not in CONTEXT_NAMES:
+            self.problem(self.value_at(node, "prefill"), Msg.Q_BAD_PREFILL, value=str(value),
+                         names=", ".join(CONTEXT_NAMES))
+            return None
+        return str(value)
+
+    def type_parts(self, node: CommentedMap, qtype: str,
+                   names: Mapping[str, Any]) -> dict[str, Any]:
+        for key in ("min", "max", "max_length", "decimals", "min_rows", "max_rows",
+                    "min_selected", "max_selected"):
+            if key in node and qtype != "date":
+                self.number_option(node, key)
+        if qtype in ("single_choice", "multiple_choice"):
+            return {"choices": self.choices(node, "choices") if "choices" in node
+                    else self._missing(node, "choices")}
+        if qtype == "matrix":
+            return {"rows": self.choices(node, "rows") if "rows" in node
+                    else self._missing(node, "rows")}
+        if qtype == "group":
+            return {"columns": self.group_columns(node, names)}
+        if qtype == "computed":
+            if "expression" not in node:
+                return {"expression": self._missing(node, "expression")}
+            return {"expression": self.expression(node, "expression", names)}
+        return {}
+
+    def _missing(self, node: CommentedMap, key: str) -> None:
+        self.problem((node.lc.line, node.lc.col), Msg.Q_MISSING_KEY, key=key,
+                     where=str(node.get("id", "")))
+
+    def group_columns(self, node: CommentedMap, names: Mapping[str, Any]) -> tuple[Question, ...]:
+        if "questions" not in node:
+            return self._missing(node, "questions") or ()
+        seq = self.sequence(node["questions"], self.value_at(node, "questions"), "questions")
+        columns: list[Question] = []
+        local = dict(names)  # a column may refer to the columns before it in the same row
+        seen: set[str] = set()
+        for index, item in enumerate(seq or []):
+            entry = self.mapping(item, self.item_at(seq, index), "questions")
+            column = self.question(entry, local, in_group=True) if entry is not None else None
+            if column is None:
+                continue
+            if column.id in seen:
+                self.problem(self.value_at(entry, "id"), Msg.Q_DUPLICATE_ID, id=column.id,
+                             line=next(c.line for c in columns if c.id == column.id))
+                continue
+            seen.add(column.id)
+            local[column.id] = _expression_type(column.type, {})
+            columns.append(column)
+        return tuple(columns)
+
+    # -- sections and the file -----------------------------------------------------------
+
+    def sections(self, root: CommentedMap) -> tuple[Section, ...]:
+        seq = self.sequence(root["sections"], self.value_at(root, "sections"), "sections")
+        names: dict[str, Any] = {name: _CONTEXT_TYPES[name] for name in CONTEXT_NAMES}
+        found: list[Section] = []
+        section_ids: set[str] = set()
+        for index, item in enumerate(seq or []):
+            node = self.mapping(item, self.item_at(seq, index), "sections")
+            if node is None or not self.require(node, ("id", "title", "questions"), "section"):
+                continue
+            self.known_keys(node, SECTION_KEYS, "section")
+            sid = self.identifier(node, "id", ID)
+            if sid in section_ids:
+                self.problem(self.value_at(node, "id"), Msg.Q_DUPLICATE_SECTION, id=sid)
+            section_ids.add(sid or "")
+            show_if = self.condition(node, names)
+            questions = self.section_questions(node, names)
+            title = self.text(node, "title")
+            if sid and title:
+                found.append(Section(sid, title, questions, node.lc.line + 1,
+                                     self.text(node, "intro"), show_if))
+        return tuple(found)
+
+    def section_questions(self, node: CommentedMap, names: dict[str, Any]) -> tuple[Question, ...]:
+        seq = self.sequence(node["questions"], self.value_at(node, "questions"), "questions")
+        found = []
+        for index, item in enumerate(seq or []):
+            entry = self.mapping(item, self.item_at(seq, index), "questions")
+            question = self.question(entry, names) if entry is not None else None
+            if question is None:
+                continue
+            if question.id in self.ids or question.id in names:
+                self.problem(self.value_at(entry, "id"), Msg.Q_DUPLICATE_ID, id=question.id,
+                             line=self.ids.get(question.id, 0))
+                continue
+            self.ids[question.id] = question.line
+            if question.answered or question.type == "computed":
+                names[question.id] = _expression_type(
+                    question.type, {"columns": question.columns,
+                                    "expression": question.expression})
+            found.append(question)
+        return tuple(found)
+
+    def read(self, text: str) -> Questionnaire | None:
+        try:
+            root = _yaml().load(text)
+        except MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            self.problem((mark.line, mark.column) if mark else (0, 0), Msg.Q_YAML,
+                         problem=str(error.problem or error.context or "").strip())
+            return None
+        root = self.mapping(root, (0, 0), "questionnaire")
+        if root is None or not self.require(root, ("id", "version", "scheme", "title",
+                                                   "sections"), "questionnaire"):
+            return None
+        self.known_keys(root, FILE_KEYS, "questionnaire")
+        qid = self.identifier(root, "id", SLUG)
+        version = root["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            self.problem(self.value_at(root, "version"), Msg.Q_BAD_VERSION)
+        title = self.text(root, "title")
+        intro = self.text(root, "intro")
+        sections = self.sections(root)
+        if self.problems or qid is None or title is None:
+            return None
+        return Questionnaire(
+            id=qid, version=version, scheme=str(root["scheme"]), title=title,
+            sections=sections, source=self.path, intro=intro,
+            content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def load_text(text: str, path: str) -> tuple[Questionnaire | None, list[Problem]]:
+    reader = _Reader(path)
+    questionnaire = reader.read(text)
+    return questionnaire, reader.problems
+
+
+def load_files(paths: Iterable[Path]) -> LoadResult:
+    """Load and check files, then check versions of one questionnaire against each other."""
+    result = LoadResult()
+    for path in sorted(paths):
+        questionnaire, problems = load_text(path.read_text("utf-8"), str(path))
+        result.problems.extend(problems)
+        if questionnaire is not None:
+            result.questionnaires.append(questionnaire)
+    result.problems.extend(_check_versions(result.questionnaires))
+    return result
+
+
+def load_directory(directory: Path) -> LoadResult:
+    return load_files(directory.glob("*.yaml"))
+
+
+def _check_versions(questionnaires: list[Questionnaire]) -> list[Problem]:
+    """A question id keeps its type across versions; one file per id and version."""
+    problems: list[Problem] = []
+    by_id: dict[str, list[Questionnaire]] = {}
+    for q in questionnaires:
+        by_id.setdefault(q.id, []).append(q)
+    for versions in by_id.values():
+        versions.sort(key=lambda q: q.version)
+        for earlier, later in itertools.pairwise(versions):
+            if earlier.version == later.version:
+                problems.append(Problem(later.source, 1, 1, Msg.Q_DUPLICATE_VERSION,
+                                        {"id": later.id, "version": later.version,
+                                         "other": earlier.source}))
+                continue
+            types = {q.id: q.type for q in earlier.questions()}
+            for question in later.questions():
+                if question.id in types and types[question.id] != question.type:
+                    problems.append(Problem(
+                        later.source, question.line, question.column, Msg.Q_TYPE_CHANGED,
+                        {"id": question.id, "old": types[question.id], "new": question.type,
+                         "version": earlier.version}))
+    return problems
+
+
+_CONTEXT_TYPES = ex.CONTEXT_NAMES
+_SCALAR_TYPES = {
+    "integer": ex.NUMBER, "decimal": ex.NUMBER, "amount": ex.NUMBER, "percent": ex.NUMBER,
+    "scale": ex.NUMBER, "text": ex.TEXT, "long_text": ex.TEXT, "single_choice": ex.TEXT,
+    "yes_no": ex.BOOL, "date": ex.DATE, "multiple_choice": ex.TEXT_LIST,
+}
+
+
+def _expression_type(qtype: str, parts: Mapping[str, Any]) -> Any:
+    """The type an answer of this question has inside expressions (None: not usable)."""
+    if qtype in _SCALAR_TYPES:
+        return _SCALAR_TYPES[qtype]
+    if qtype == "group":
+        return ex.Type.group({c.id: _SCALAR_TYPES[c.type] for c in parts.get("columns", ())
+                              if c.type in _SCALAR_TYPES})
+    if qtype == "computed" and parts.get("expression") is not None:
+        return parts["expression"].type
+    return None

@@ -1,0 +1,583 @@
+"""The one catalogue of user-facing messages for the questionnaire engine.
+
+Every message a respondent or a questionnaire author can see is a code in `Msg` with a
+template per written standard: bokmål ("nb") and nynorsk ("nn") must both exist because
+state forms are offered in both at the same time (språklova § 14); English ("en") is for
+staff and falls back to bokmål when missing. Code that raises an error carries the code
+and its parameters, never finished text, so the page can render it in the reader's
+language.
+
+To add a message: add a member to `Msg` and an entry to `TEMPLATES` next to it. The check
+at the bottom of this module refuses to import a catalogue where the two disagree or where
+the languages of one message use different placeholders.
+
+A parameter whose value is itself a `Msg` is rendered in the same language first, so a
+message can name a type ("et tall" / "eit tal" / "a number") without the caller knowing
+the language.
+"""
+
+from __future__ import annotations
+
+import string
+from enum import StrEnum
+
+LANGUAGES = ("nb", "nn", "en")
+DEFAULT_LANGUAGE = "nb"
+
+
+class Msg(StrEnum):
+    """Stable message codes; the values appear in logs and tests, so never rename one."""
+
+    # forms/money.py: amounts in kroner
+    AMOUNT_EMPTY = "amount.empty"
+    AMOUNT_INVALID = "amount.invalid"
+    AMOUNT_NEGATIVE = "amount.negative"
+    AMOUNT_DECIMALS = "amount.decimals"
+    AMOUNT_TOO_LARGE = "amount.too_large"
+    # forms/money.py: integers, decimals and percentages (and shared number rules)
+    NUMBER_EMPTY = "number.empty"
+    NUMBER_INVALID = "number.invalid"
+    NUMBER_NEGATIVE = "number.negative"
+    NUMBER_NOT_WHOLE = "number.not_whole"
+    NUMBER_DECIMALS = "number.decimals"
+    NUMBER_TOO_LARGE = "number.too_large"
+    NUMBER_TOO_LONG = "number.too_long"
+    NUMBER_GROUPING = "number.grouping"
+    PERCENT_EMPTY = "percent.empty"
+    PERCENT_OVER_100 = "percent.over_100"
+    # forms/expressions.py: names of types, used as parameters in other messages
+    TYPE_NUMBER = "type.number"
+    TYPE_TEXT = "type.text"
+    TYPE_BOOL = "type.bool"
+    TYPE_DATE = "type.date"
+    TYPE_TEXT_LIST = "type.text_list"
+    TYPE_GROUP = "type.group"
+    # forms/expressions.py: reading the expression
+    EXPR_EMPTY = "expr.empty"
+    EXPR_TOO_LONG = "expr.too_long"
+    EXPR_TOO_DEEP = "expr.too_deep"
+    EXPR_UNEXPECTED_CHARACTER = "expr.unexpected_character"
+    EXPR_UNTERMINATED_STRING = "expr.unterminated_string"
+    EXPR_DECIMAL_COMMA = "expr.decimal_comma"
+    EXPR_SINGLE_EQUALS = "expr.single_equals"
+    EXPR_INVALID_NAME = "expr.invalid_name"
+    EXPR_EXPECTED_VALUE = "expr.expected_value"
+    EXPR_UNEXPECTED_END = "expr.unexpected_end"
+    EXPR_UNEXPECTED_TOKEN = "expr.unexpected_token"  # noqa: S105 (a code, not a secret)
+    EXPR_UNCLOSED_PAREN = "expr.unclosed_paren"
+    EXPR_UNCLOSED_LIST = "expr.unclosed_list"
+    EXPR_UNMATCHED_CLOSE = "expr.unmatched_close"
+    EXPR_CHAINED_COMPARISON = "expr.chained_comparison"
+    EXPR_LIST_NEEDS_TEXT = "expr.list_needs_text"
+    EXPR_UNKNOWN_FUNCTION = "expr.unknown_function"
+    EXPR_FUNCTION_ARGUMENTS = "expr.function_arguments"
+    # forms/expressions.py: names and types
+    EXPR_UNKNOWN_NAME = "expr.unknown_name"
+    EXPR_UNKNOWN_NAME_SUGGEST = "expr.unknown_name_suggest"
+    EXPR_UNKNOWN_FIELD = "expr.unknown_field"
+    EXPR_GROUP_FIELD_OUTSIDE = "expr.group_field_outside"
+    EXPR_NEEDS_NUMBER = "expr.needs_number"
+    EXPR_NEEDS_BOOL = "expr.needs_bool"
+    EXPR_CANNOT_ORDER = "expr.cannot_order"
+    EXPR_CANNOT_COMPARE = "expr.cannot_compare"
+    EXPR_COMPARE_MISMATCH = "expr.compare_mismatch"
+    EXPR_IN_NEEDS_TEXT = "expr.in_needs_text"
+    EXPR_IN_NEEDS_LIST = "expr.in_needs_list"
+    EXPR_COUNT_NEEDS_GROUP = "expr.count_needs_group"
+    EXPR_AGGREGATE_NEEDS_FIELD = "expr.aggregate_needs_field"
+    EXPR_ANSWERED_NEEDS_NAME = "expr.answered_needs_name"
+    EXPR_RESULT_TYPE = "expr.result_type"
+    # forms/loader.py: questionnaire files
+    Q_YAML = "q.yaml"
+    Q_NOT_MAPPING = "q.not_mapping"
+    Q_NOT_LIST = "q.not_list"
+    Q_UNKNOWN_KEY = "q.unknown_key"
+    Q_MISSING_KEY = "q.missing_key"
+    Q_UNKNOWN_LANGUAGE = "q.unknown_language"
+    Q_MISSING_NB = "q.missing_nb"
+    Q_BAD_ID = "q.bad_id"
+    Q_BAD_VERSION = "q.bad_version"
+    Q_NOT_NUMBER = "q.not_number"
+    Q_NOT_BOOL = "q.not_bool"
+    Q_NOT_EXPRESSION = "q.not_expression"
+    Q_NOT_CONDITION = "q.not_condition"
+    Q_UNKNOWN_TYPE = "q.unknown_type"
+    Q_DUPLICATE_ID = "q.duplicate_id"
+    Q_DUPLICATE_SECTION = "q.duplicate_section"
+    Q_DUPLICATE_CODE = "q.duplicate_code"
+    Q_NO_CHOICES = "q.no_choices"
+    Q_BAD_PREFILL = "q.bad_prefill"
+    Q_DUPLICATE_VERSION = "q.duplicate_version"
+    Q_TYPE_CHANGED = "q.type_changed"
+
+
+TEMPLATES: dict[Msg, dict[str, str]] = {
+    # ---- amounts -------------------------------------------------------------------
+    Msg.AMOUNT_EMPTY: {
+        "nb": "Skriv beløpet i hele kroner, for eksempel 250 000.",
+        "nn": "Skriv beløpet i heile kroner, til dømes 250 000.",
+        "en": "Enter the amount in whole kroner, for example 250 000.",
+    },
+    Msg.AMOUNT_INVALID: {
+        "nb": "«{text}» er ikke et beløp. Skriv beløpet i hele kroner, for eksempel 250 000,"
+        " eller med øre etter komma: 250 000,50.",
+        "nn": "«{text}» er ikkje eit beløp. Skriv beløpet i heile kroner, til dømes 250 000,"
+        " eller med øre etter komma: 250 000,50.",
+        "en": "“{text}” is not an amount. Enter the amount in whole kroner, for example"
+        " 250 000, or with øre after a comma: 250 000,50.",
+    },
+    Msg.AMOUNT_NEGATIVE: {
+        "nb": "Beløpet kan ikke være negativt. Skriv beløpet uten minustegn, for eksempel 250 000.",
+        "nn": "Beløpet kan ikkje vere negativt. Skriv beløpet utan minusteikn, til dømes 250 000.",
+        "en": "The amount cannot be negative. Enter it without a minus sign, for example 250 000.",
+    },
+    Msg.AMOUNT_DECIMALS: {
+        "nb": "Bruk høyst to desimaler (øre), for eksempel 250 000,50.",
+        "nn": "Bruk høgst to desimalar (øre), til dømes 250 000,50.",
+        "en": "Use at most two decimals (øre), for example 250 000,50.",
+    },
+    Msg.AMOUNT_TOO_LARGE: {
+        "nb": "Beløpet er for stort. Det kan være høyst {max}.",
+        "nn": "Beløpet er for stort. Det kan vere høgst {max}.",
+        "en": "The amount is too large. It can be at most {max}.",
+    },
+    # ---- numbers and percentages ---------------------------------------------------
+    Msg.NUMBER_EMPTY: {
+        "nb": "Skriv et tall, for eksempel {example}.",
+        "nn": "Skriv eit tal, til dømes {example}.",
+        "en": "Enter a number, for example {example}.",
+    },
+    Msg.NUMBER_INVALID: {
+        "nb": "«{text}» er ikke et tall. Skriv et tall, for eksempel {example}.",
+        "nn": "«{text}» er ikkje eit tal. Skriv eit tal, til dømes {example}.",
+        "en": "“{text}” is not a number. Enter a number, for example {example}.",
+    },
+    Msg.NUMBER_NEGATIVE: {
+        "nb": "Tallet kan ikke være negativt. Skriv det uten minustegn, for eksempel {example}.",
+        "nn": "Talet kan ikkje vere negativt. Skriv det utan minusteikn, til dømes {example}.",
+        "en": "The number cannot be negative. Enter it without a minus sign,"
+        " for example {example}.",
+    },
+    Msg.NUMBER_NOT_WHOLE: {
+        "nb": "Skriv et helt tall uten desimaler, for eksempel {example}.",
+        "nn": "Skriv eit heilt tal utan desimalar, til dømes {example}.",
+        "en": "Enter a whole number without decimals, for example {example}.",
+    },
+    Msg.NUMBER_DECIMALS: {
+        "nb": "Bruk høyst {places} siffer etter komma, for eksempel {example}.",
+        "nn": "Bruk høgst {places} siffer etter komma, til dømes {example}.",
+        "en": "Use at most {places} digit(s) after the comma, for example {example}.",
+    },
+    Msg.NUMBER_TOO_LARGE: {
+        "nb": "Tallet er for stort. Det kan være høyst {max}.",
+        "nn": "Talet er for stort. Det kan vere høgst {max}.",
+        "en": "The number is too large. It can be at most {max}.",
+    },
+    Msg.NUMBER_TOO_LONG: {
+        "nb": "Svaret er for langt til å være et tall (høyst {max} tegn)."
+        " Skriv bare tallet, for eksempel {example}.",
+        "nn": "Svaret er for langt til å vere eit tal (høgst {max} teikn)."
+        " Skriv berre talet, til dømes {example}.",
+        "en": "The answer is too long to be a number (at most {max} characters)."
+        " Enter just the number, for example {example}.",
+    },
+    Msg.NUMBER_GROUPING: {
+        "nb": "Sifrene må stå i grupper på tre, skilt med mellomrom eller punktum,"
+        " for eksempel 1 234 567. Du kan også skrive tallet uten mellomrom: 1234567.",
+        "nn": "Siffera må stå i grupper på tre, skilde med mellomrom eller punktum,"
+        " til dømes 1 234 567. Du kan òg skrive talet utan mellomrom: 1234567.",
+        "en": "Digits must be in groups of three separated by spaces or dots,"
+        " for example 1 234 567. You can also write the number without spaces: 1234567.",
+    },
+    Msg.PERCENT_EMPTY: {
+        "nb": "Skriv en prosent mellom 0 og 100, for eksempel 80 eller 80,5 %.",
+        "nn": "Skriv ein prosent mellom 0 og 100, til dømes 80 eller 80,5 %.",
+        "en": "Enter a percentage between 0 and 100, for example 80 or 80,5 %.",
+    },
+    Msg.PERCENT_OVER_100: {
+        "nb": "Prosenten kan ikke være over 100. Skriv et tall mellom 0 og 100, for eksempel 80.",
+        "nn": "Prosenten kan ikkje vere over 100. Skriv eit tal mellom 0 og 100, til dømes 80.",
+        "en": "The percentage cannot be above 100. Enter a number between 0 and 100,"
+        " for example 80.",
+    },
+    # ---- names of types ------------------------------------------------------------
+    Msg.TYPE_NUMBER: {"nb": "et tall", "nn": "eit tal", "en": "a number"},
+    Msg.TYPE_TEXT: {"nb": "en tekst", "nn": "ein tekst", "en": "a text"},
+    Msg.TYPE_BOOL: {
+        "nb": "sann/usann (true/false)",
+        "nn": "sann/usann (true/false)",
+        "en": "true/false",
+    },
+    Msg.TYPE_DATE: {"nb": "en dato", "nn": "ein dato", "en": "a date"},
+    Msg.TYPE_TEXT_LIST: {
+        "nb": "en liste med tekster",
+        "nn": "ei liste med tekstar",
+        "en": "a list of texts",
+    },
+    Msg.TYPE_GROUP: {
+        "nb": "en gruppe med flere rader",
+        "nn": "ei gruppe med fleire rader",
+        "en": "a repeating group",
+    },
+    # ---- expressions: reading ------------------------------------------------------
+    Msg.EXPR_EMPTY: {
+        "nb": "Uttrykket er tomt.",
+        "nn": "Uttrykket er tomt.",
+        "en": "The expression is empty.",
+    },
+    Msg.EXPR_TOO_LONG: {
+        "nb": "Uttrykket er for langt (høyst {max} tegn). Del det opp i flere regler.",
+        "nn": "Uttrykket er for langt (høgst {max} teikn). Del det opp i fleire reglar.",
+        "en": "The expression is too long (at most {max} characters). Split it into several rules.",
+    },
+    Msg.EXPR_TOO_DEEP: {
+        "nb": "Uttrykket er for sammensatt (for mange parenteser eller ledd inni"
+        " hverandre). Forenkle det eller del det opp.",
+        "nn": "Uttrykket er for samansett (for mange parentesar eller ledd inni"
+        " kvarandre). Forenkla det eller del det opp.",
+        "en": "The expression is too complex (too many parentheses or parts inside each"
+        " other). Simplify it or split it up.",
+    },
+    Msg.EXPR_UNEXPECTED_CHARACTER: {
+        "nb": "Tegnet «{char}» kan ikke brukes i et uttrykk.",
+        "nn": "Teiknet «{char}» kan ikkje brukast i eit uttrykk.",
+        "en": "The character “{char}” cannot be used in an expression.",
+    },
+    Msg.EXPR_UNTERMINATED_STRING: {
+        "nb": "Teksten som begynner her, mangler avsluttende {quote}.",
+        "nn": "Teksten som byrjar her, manglar avsluttande {quote}.",
+        "en": "The text that starts here is missing its closing {quote}.",
+    },
+    Msg.EXPR_DECIMAL_COMMA: {
+        "nb": "Bruk punktum som desimaltegn i uttrykk, for eksempel 12.5 (ikke 12,5).",
+        "nn": "Bruk punktum som desimalteikn i uttrykk, til dømes 12.5 (ikkje 12,5).",
+        "en": "Use a dot as the decimal mark in expressions, for example 12.5 (not 12,5).",
+    },
+    Msg.EXPR_SINGLE_EQUALS: {
+        "nb": "Bruk == for å sammenligne, for eksempel answer == 'yes'."
+        " Ett = er ikke lov i uttrykk.",
+        "nn": "Bruk == for å samanlikne, til dømes answer == 'yes'. Eitt = er ikkje lov i uttrykk.",
+        "en": "Use == to compare, for example answer == 'yes'. A single = is not allowed"
+        " in expressions.",
+    },
+    Msg.EXPR_INVALID_NAME: {
+        "nb": "«{name}» er ikke et gyldig navn. Navn skrives med små bokstaver a–z, sifre"
+        " og understrek, begynner med en bokstav og har høyst ett punktum (som i"
+        " grant.amount). Også true, false, and, or og not skrives med små bokstaver.",
+        "nn": "«{name}» er ikkje eit gyldig namn. Namn blir skrivne med små bokstavar a–z,"
+        " siffer og understrek, byrjar med ein bokstav og har høgst eitt punktum (som i"
+        " grant.amount). Òg true, false, and, or og not blir skrivne med små bokstavar.",
+        "en": "“{name}” is not a valid name. Names use lowercase letters a–z, digits and"
+        " underscores, start with a letter and have at most one dot (as in grant.amount)."
+        " true, false, and, or and not are lowercase too.",
+    },
+    Msg.EXPR_EXPECTED_VALUE: {
+        "nb": "Her mangler en verdi (et tall, en tekst i anførselstegn, et navn eller en"
+        " parentes), men det står «{token}».",
+        "nn": "Her manglar ein verdi (eit tal, ein tekst i hermeteikn, eit namn eller ein"
+        " parentes), men det står «{token}».",
+        "en": "A value is missing here (a number, a text in quotes, a name or a"
+        " parenthesis), but there is “{token}”.",
+    },
+    Msg.EXPR_UNEXPECTED_END: {
+        "nb": "Uttrykket slutter for tidlig: det mangler en verdi på slutten.",
+        "nn": "Uttrykket sluttar for tidleg: det manglar ein verdi på slutten.",
+        "en": "The expression ends too early: a value is missing at the end.",
+    },
+    Msg.EXPR_UNEXPECTED_TOKEN: {
+        "nb": "Uventet «{token}» her. Mangler det and, or eller et regnetegn foran?",
+        "nn": "Uventa «{token}» her. Manglar det and, or eller eit rekneteikn framfor?",
+        "en": "Unexpected “{token}” here. Is an and, an or or an operator missing before it?",
+    },
+    Msg.EXPR_UNCLOSED_PAREN: {
+        "nb": "Parentesen som åpnes her, blir aldri lukket. Legg til «)».",
+        "nn": "Parentesen som blir opna her, blir aldri lukka. Legg til «)».",
+        "en": "The parenthesis opened here is never closed. Add “)”.",
+    },
+    Msg.EXPR_UNCLOSED_LIST: {
+        "nb": "Listen som begynner her, blir aldri lukket. Legg til «]».",
+        "nn": "Lista som byrjar her, blir aldri lukka. Legg til «]».",
+        "en": "The list that starts here is never closed. Add “]”.",
+    },
+    Msg.EXPR_UNMATCHED_CLOSE: {
+        "nb": "«{token}» lukker noe som aldri ble åpnet.",
+        "nn": "«{token}» lukkar noko som aldri vart opna.",
+        "en": "“{token}” closes something that was never opened.",
+    },
+    Msg.EXPR_CHAINED_COMPARISON: {
+        "nb": "Bare én sammenligning om gangen: skriv for eksempel a < b and b < c"
+        " i stedet for a < b < c.",
+        "nn": "Berre éi samanlikning om gongen: skriv til dømes a < b and b < c"
+        " i staden for a < b < c.",
+        "en": "One comparison at a time: write for example a < b and b < c instead of a < b < c.",
+    },
+    Msg.EXPR_LIST_NEEDS_TEXT: {
+        "nb": "En liste kan bare inneholde tekster i anførselstegn, for eksempel"
+        " ['a', 'b'], men her står «{token}».",
+        "nn": "Ei liste kan berre innehalde tekstar i hermeteikn, til dømes"
+        " ['a', 'b'], men her står «{token}».",
+        "en": "A list can only contain texts in quotes, such as ['a', 'b'], but here is “{token}”.",
+    },
+    Msg.EXPR_UNKNOWN_FUNCTION: {
+        "nb": "Ukjent funksjon «{name}». Disse funksjonene finnes: {functions}.",
+        "nn": "Ukjend funksjon «{name}». Desse funksjonane finst: {functions}.",
+        "en": "Unknown function “{name}”. These functions exist: {functions}.",
+    },
+    Msg.EXPR_FUNCTION_ARGUMENTS: {
+        "nb": "{function}(…) skal ha nøyaktig ett argument mellom parentesene.",
+        "nn": "{function}(…) skal ha nøyaktig eitt argument mellom parentesane.",
+        "en": "{function}(…) takes exactly one argument between the parentheses.",
+    },
+    # ---- expressions: names and types ----------------------------------------------
+    Msg.EXPR_UNKNOWN_NAME: {
+        "nb": "Ukjent navn «{name}»: det er ikke et spørsmål før dette eller et kjent"
+        " felt som grant.amount.",
+        "nn": "Ukjend namn «{name}»: det er ikkje eit spørsmål før dette eller eit kjent"
+        " felt som grant.amount.",
+        "en": "Unknown name “{name}”: it is not a question before this one or a known"
+        " field such as grant.amount.",
+    },
+    Msg.EXPR_UNKNOWN_NAME_SUGGEST: {
+        "nb": "Ukjent navn «{name}»: det er ikke et spørsmål før dette eller et kjent"
+        " felt som grant.amount. Mente du {suggestions}?",
+        "nn": "Ukjend namn «{name}»: det er ikkje eit spørsmål før dette eller eit kjent"
+        " felt som grant.amount. Meinte du {suggestions}?",
+        "en": "Unknown name “{name}”: it is not a question before this one or a known"
+        " field such as grant.amount. Did you mean {suggestions}?",
+    },
+    Msg.EXPR_UNKNOWN_FIELD: {
+        "nb": "Gruppen «{group}» har ikke feltet «{field}». Feltene er: {fields}.",
+        "nn": "Gruppa «{group}» har ikkje feltet «{field}». Felta er: {fields}.",
+        "en": "The group “{group}” has no field “{field}”. Its fields are: {fields}.",
+    },
+    Msg.EXPR_GROUP_FIELD_OUTSIDE: {
+        "nb": "«{name}» er et felt i gruppen «{group}», som har flere rader. Bruk det inne"
+        " i sum(…), min(…) eller max(…), eller tell radene med count({group}).",
+        "nn": "«{name}» er eit felt i gruppa «{group}», som har fleire rader. Bruk det inne"
+        " i sum(…), min(…) eller max(…), eller tel radene med count({group}).",
+        "en": "“{name}” is a field of the repeating group “{group}”. Use it inside"
+        " sum(…), min(…) or max(…), or count the rows with count({group}).",
+    },
+    Msg.EXPR_NEEDS_NUMBER: {
+        "nb": "«{op}» regner med tall, men «{operand}» er {actual}.",
+        "nn": "«{op}» reknar med tal, men «{operand}» er {actual}.",
+        "en": "“{op}” works on numbers, but “{operand}” is {actual}.",
+    },
+    Msg.EXPR_NEEDS_BOOL: {
+        "nb": "«{op}» trenger sann/usann (true/false), men «{operand}» er {actual}."
+        " Sammenlign det med noe, for eksempel «{operand} > 0».",
+        "nn": "«{op}» treng sann/usann (true/false), men «{operand}» er {actual}."
+        " Samanlikn det med noko, til dømes «{operand} > 0».",
+        "en": "“{op}” needs true/false, but “{operand}” is {actual}."
+        " Compare it with something, for example “{operand} > 0”.",
+    },
+    Msg.EXPR_CANNOT_ORDER: {
+        "nb": "«{op}» kan bare sammenligne tall eller datoer, men «{operand}» er {actual}.",
+        "nn": "«{op}» kan berre samanlikne tal eller datoar, men «{operand}» er {actual}.",
+        "en": "“{op}” can only compare numbers or dates, but “{operand}” is {actual}.",
+    },
+    Msg.EXPR_CANNOT_COMPARE: {
+        "nb": "«{op}» kan ikke brukes på «{operand}», som er {actual}.",
+        "nn": "«{op}» kan ikkje brukast på «{operand}», som er {actual}.",
+        "en": "“{op}” cannot be used on “{operand}”, which is {actual}.",
+    },
+    Msg.EXPR_COMPARE_MISMATCH: {
+        "nb": "Kan ikke sammenligne {left} med {actual} («{operand}»).",
+        "nn": "Kan ikkje samanlikne {left} med {actual} («{operand}»).",
+        "en": "Cannot compare {left} with {actual} (“{operand}”).",
+    },
+    Msg.EXPR_IN_NEEDS_TEXT: {
+        "nb": "Til venstre for «{op}» må det stå en tekst, for eksempel 'outreach',"
+        " men «{operand}» er {actual}.",
+        "nn": "Til venstre for «{op}» må det stå ein tekst, til dømes 'outreach',"
+        " men «{operand}» er {actual}.",
+        "en": "To the left of “{op}” there must be a text, such as 'outreach',"
+        " but “{operand}” is {actual}.",
+    },
+    Msg.EXPR_IN_NEEDS_LIST: {
+        "nb": "Til høyre for «{op}» må det stå en liste, for eksempel ['a', 'b'], eller et"
+        " flervalgsspørsmål, men «{operand}» er {actual}.",
+        "nn": "Til høgre for «{op}» må det stå ei liste, til dømes ['a', 'b'], eller eit"
+        " fleirvalsspørsmål, men «{operand}» er {actual}.",
+        "en": "To the right of “{op}” there must be a list, such as ['a', 'b'], or a"
+        " multiple-choice question, but “{operand}” is {actual}.",
+    },
+    Msg.EXPR_COUNT_NEEDS_GROUP: {
+        "nb": "count(…) teller radene i en gruppe med flere rader, for eksempel"
+        " count(positions), men «{operand}» er {actual}.",
+        "nn": "count(…) tel radene i ei gruppe med fleire rader, til dømes"
+        " count(positions), men «{operand}» er {actual}.",
+        "en": "count(…) counts the rows of a repeating group, such as count(positions),"
+        " but “{operand}” is {actual}.",
+    },
+    Msg.EXPR_AGGREGATE_NEEDS_FIELD: {
+        "nb": "{function}(…) regner over et felt i en gruppe med flere rader, for eksempel"
+        " {function}(positions.fte), men «{operand}» er ikke et slikt felt.",
+        "nn": "{function}(…) reknar over eit felt i ei gruppe med fleire rader, til dømes"
+        " {function}(positions.fte), men «{operand}» er ikkje eit slikt felt.",
+        "en": "{function}(…) works over a field of a repeating group, such as"
+        " {function}(positions.fte), but “{operand}” is not such a field.",
+    },
+    Msg.EXPR_ANSWERED_NEEDS_NAME: {
+        "nb": "answered(…) trenger navnet på et spørsmål, for eksempel answered(reason),"
+        " men her står «{operand}».",
+        "nn": "answered(…) treng namnet på eit spørsmål, til dømes answered(reason),"
+        " men her står «{operand}».",
+        "en": "answered(…) needs the name of a question, such as answered(reason),"
+        " but here is “{operand}”.",
+    },
+    Msg.EXPR_RESULT_TYPE: {
+        "nb": "Uttrykket må gi {expected}, men gir {actual}.",
+        "nn": "Uttrykket må gi {expected}, men gir {actual}.",
+        "en": "The expression must give {expected}, but gives {actual}.",
+    },
+    # ---- questionnaire files (forms/loader.py) ----------------------------------------
+    Msg.Q_YAML: {
+        "nb": "Filen er ikke gyldig YAML: {problem}.",
+        "nn": "Fila er ikkje gyldig YAML: {problem}.",
+        "en": "The file is not valid YAML: {problem}.",
+    },
+    Msg.Q_NOT_MAPPING: {
+        "nb": "«{what}» skal være en liste med nøkler (nøkkel: verdi).",
+        "nn": "«{what}» skal vere ei liste med nøklar (nøkkel: verdi).",
+        "en": "'{what}' must be a set of keys (key: value).",
+    },
+    Msg.Q_NOT_LIST: {
+        "nb": "«{what}» skal være en liste (linjer som begynner med «- »).",
+        "nn": "«{what}» skal vere ei liste (linjer som byrjar med «- »).",
+        "en": "'{what}' must be a list (lines starting with '- ').",
+    },
+    Msg.Q_UNKNOWN_KEY: {
+        "nb": "Ukjent nøkkel «{key}» i {where}. Tillatt her: {allowed}.",
+        "nn": "Ukjend nøkkel «{key}» i {where}. Tillate her: {allowed}.",
+        "en": "Unknown key '{key}' in {where}. Allowed here: {allowed}.",
+    },
+    Msg.Q_MISSING_KEY: {
+        "nb": "Nøkkelen «{key}» mangler ({where}).",
+        "nn": "Nøkkelen «{key}» manglar ({where}).",
+        "en": "The key '{key}' is missing ({where}).",
+    },
+    Msg.Q_UNKNOWN_LANGUAGE: {
+        "nb": "Ukjent språk «{language}»: bruk nb, nn eller en.",
+        "nn": "Ukjent språk «{language}»: bruk nb, nn eller en.",
+        "en": "Unknown language '{language}': use nb, nn or en.",
+    },
+    Msg.Q_MISSING_NB: {
+        "nb": "«{key}» mangler tekst på bokmål (nb).",
+        "nn": "«{key}» manglar tekst på bokmål (nb).",
+        "en": "'{key}' has no text in bokmål (nb).",
+    },
+    Msg.Q_BAD_ID: {
+        "nb": "«{value}» kan ikke brukes som {key}: bruk små bokstaver, tall og _ (eller - i id for skjemaet), og begynn med en bokstav.",
+        "nn": "«{value}» kan ikkje brukast som {key}: bruk små bokstavar, tal og _ (eller - i id for skjemaet), og byrj med ein bokstav.",
+        "en": "'{value}' cannot be used as {key}: use lowercase letters, digits and _ (or - in the questionnaire id), starting with a letter.",
+    },
+    Msg.Q_BAD_VERSION: {
+        "nb": "version skal være et helt tall, 1 eller høyere.",
+        "nn": "version skal vere eit heiltal, 1 eller høgare.",
+        "en": "version must be a whole number, 1 or more.",
+    },
+    Msg.Q_NOT_NUMBER: {
+        "nb": "«{key}» skal være et tall.",
+        "nn": "«{key}» skal vere eit tal.",
+        "en": "'{key}' must be a number.",
+    },
+    Msg.Q_NOT_BOOL: {
+        "nb": "«{key}» skal være true eller false.",
+        "nn": "«{key}» skal vere true eller false.",
+        "en": "'{key}' must be true or false.",
+    },
+    Msg.Q_NOT_EXPRESSION: {
+        "nb": "«{key}» skal være et uttrykk skrevet som tekst.",
+        "nn": "«{key}» skal vere eit uttrykk skrive som tekst.",
+        "en": "'{key}' must be an expression written as text.",
+    },
+    Msg.Q_NOT_CONDITION: {
+        "nb": "«{key}» skal være et vilkår som er sant eller usant, for eksempel brukt <= mottatt.",
+        "nn": "«{key}» skal vere eit vilkår som er sant eller usant, til dømes brukt <= motteke.",
+        "en": "'{key}' must be a condition that is true or false, e.g. used <= received.",
+    },
+    Msg.Q_UNKNOWN_TYPE: {
+        "nb": "Ukjent spørsmålstype «{type}». Tillatt her: {types}.",
+        "nn": "Ukjend spørsmålstype «{type}». Tillate her: {types}.",
+        "en": "Unknown question type '{type}'. Allowed here: {types}.",
+    },
+    Msg.Q_DUPLICATE_ID: {
+        "nb": "Id-en «{id}» er brukt før (linje {line}). Hvert spørsmål trenger sin egen id.",
+        "nn": "Id-en «{id}» er brukt før (linje {line}). Kvart spørsmål treng sin eigen id.",
+        "en": "The id '{id}' is used before (line {line}). Every question needs its own id.",
+    },
+    Msg.Q_DUPLICATE_SECTION: {
+        "nb": "Siden «{id}» finnes fra før. Hver side trenger sin egen id.",
+        "nn": "Sida «{id}» finst frå før. Kvar side treng sin eigen id.",
+        "en": "The page '{id}' exists already. Every page needs its own id.",
+    },
+    Msg.Q_DUPLICATE_CODE: {
+        "nb": "Koden «{choice}» er brukt før i samme spørsmål (linje {line}).",
+        "nn": "Koden «{choice}» er brukt før i same spørsmål (linje {line}).",
+        "en": "The code '{choice}' is used before in the same question (line {line}).",
+    },
+    Msg.Q_NO_CHOICES: {
+        "nb": "«{key}» må ha minst ett valg.",
+        "nn": "«{key}» må ha minst eitt val.",
+        "en": "'{key}' needs at least one choice.",
+    },
+    Msg.Q_BAD_PREFILL: {
+        "nb": "Kan ikke forhåndsutfylle med «{value}». Tillatt: {names}.",
+        "nn": "Kan ikkje førehandsutfylle med «{value}». Tillate: {names}.",
+        "en": "Cannot prefill with '{value}'. Allowed: {names}.",
+    },
+    Msg.Q_DUPLICATE_VERSION: {
+        "nb": "Skjemaet {id} versjon {version} finnes også i {other}. Gi den nye filen neste versjonsnummer.",
+        "nn": "Skjemaet {id} versjon {version} finst òg i {other}. Gi den nye fila neste versjonsnummer.",
+        "en": "Questionnaire {id} version {version} also exists in {other}. Give the new file the next version number.",
+    },
+    Msg.Q_TYPE_CHANGED: {
+        "nb": "Spørsmålet «{id}» var av typen {old} i versjon {version} og kan ikke bli {new}: en id beholder sin betydning. Gi spørsmålet en ny id.",
+        "nn": "Spørsmålet «{id}» var av typen {old} i versjon {version} og kan ikkje bli {new}: ein id held på tydinga si. Gi spørsmålet ein ny id.",
+        "en": "The question '{id}' was of type {old} in version {version} and cannot become {new}: an id keeps its meaning. Give the question a new id.",
+    },
+}
+
+
+class _KeepMissing(dict[str, object]):
+    """Leaves an unknown `{placeholder}` visible instead of failing while showing an error."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def message(code: Msg, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
+    """Render a message for the reader; a missing nn/en text shows the bokmål one."""
+    templates = TEMPLATES[code]
+    template = templates.get(language) or templates[DEFAULT_LANGUAGE]
+    rendered = _KeepMissing(
+        (key, message(value, language) if isinstance(value, Msg) else value)
+        for key, value in params.items()
+    )
+    return template.format_map(rendered)
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The `{names}` a template uses; the catalogue check compares them across languages."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+def _check_catalogue() -> None:
+    """Fail at import, not in front of a user, when a code lacks text or languages differ."""
+    problems = [f"{code}: no entry in TEMPLATES" for code in Msg if code not in TEMPLATES]
+    for code, templates in TEMPLATES.items():
+        if not templates.get(DEFAULT_LANGUAGE):
+            problems.append(f"{code}: no {DEFAULT_LANGUAGE} text")
+            continue
+        expected = placeholders(templates[DEFAULT_LANGUAGE])
+        problems.extend(
+            f"{code}: {language} uses other placeholders than {DEFAULT_LANGUAGE}"
+            for language, template in templates.items()
+            if placeholders(template) != expected
+        )
+    if problems:
+        raise RuntimeError("Message catalogue is inconsistent: " + "; ".join(problems))
+
+
+_check_catalogue()

@@ -1,0 +1,105 @@
+"""The questionnaire model: what a YAML file means once it has been checked.
+
+Plain frozen dataclasses, so a loaded questionnaire can be cached and shared between
+requests and threads. Texts are dicts from language code to text; "nb" is always there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Text = dict[str, str]
+
+# The question types and the keys each accepts beyond the common ones.
+COMMON_KEYS = frozenset({"id", "type", "label", "help", "required", "show_if", "validation",
+                         "prefill"})
+TYPE_KEYS: dict[str, frozenset[str]] = {
+    "text": frozenset({"max_length"}),
+    "long_text": frozenset({"max_length"}),
+    "integer": frozenset({"min", "max", "unit"}),
+    "decimal": frozenset({"min", "max", "decimals", "unit"}),
+    "amount": frozenset({"min", "max"}),
+    "percent": frozenset({"min", "max"}),
+    "date": frozenset({"min", "max"}),
+    "yes_no": frozenset(),
+    "single_choice": frozenset({"choices", "display"}),
+    "multiple_choice": frozenset({"choices", "min_selected", "max_selected"}),
+    "scale": frozenset({"min", "max", "min_label", "max_label", "dont_know"}),
+    "matrix": frozenset({"rows", "min", "max", "min_label", "max_label", "dont_know"}),
+    "group": frozenset({"questions", "min_rows", "max_rows", "add_label"}),
+    "computed": frozenset({"expression", "format"}),
+    "info": frozenset(),
+}
+# Keys an info text or a computed value may not have: nobody answers them.
+NOT_ANSWERED = {"info": frozenset({"required", "validation", "prefill"}),
+                "computed": frozenset({"required", "validation", "prefill"})}
+TEXT_TYPES = frozenset({"text", "long_text"})
+NUMBER_TYPES = frozenset({"integer", "decimal", "amount", "percent", "scale"})
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: Text
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Validation:
+    rule: Any  # forms.expressions.Expression
+    message: Text
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    label: Text
+    line: int
+    column: int
+    help: Text | None = None
+    required: bool = False
+    show_if: Any = None  # Expression or None
+    validation: tuple[Validation, ...] = ()
+    prefill: str | None = None
+    choices: tuple[Choice, ...] = ()
+    rows: tuple[Choice, ...] = ()
+    columns: tuple[Question, ...] = ()  # a group's questions
+    expression: Any = None  # a computed value's Expression
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool:
+        return self.type not in ("info", "computed")
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Text
+    questions: tuple[Question, ...]
+    line: int
+    intro: Text | None = None
+    show_if: Any = None
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: int
+    scheme: str
+    title: Text
+    sections: tuple[Section, ...]
+    source: str
+    content_hash: str  # SHA-256 of the file: a response records exactly what it answered
+    intro: Text | None = None
+
+    def questions(self) -> Iterator[Question]:
+        """Every top-level question, in order (a group's columns are inside it)."""
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions() if q.id == question_id), None)
