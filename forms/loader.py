@@ -88,25 +88,21 @@ class _Reader:
         self.problems.append(Problem(self.path, at[0] + 1, at[1] + 1, msg, params))
 
     @staticmethod
-    def key_at(node: CommentedMap, key: str) -> tuple[int, int]:
+    def _at(node: CommentedMap | CommentedSeq, kind: str, where: str | int) -> tuple[int, int]:
+        """The position of a key, a value or an item; the node's own where ruamel has none."""
         try:
-            return node.lc.key(key)
-        except (KeyError, AttributeError, TypeError):
-            return node.lc.line, node.lc.col
-
-    @staticmethod
-    def value_at(node: CommentedMap, key: str) -> tuple[int, int]:
-        try:
-            return node.lc.value(key)
-        except (KeyError, AttributeError, TypeError):
-            return node.lc.line, node.lc.col
-
-    @staticmethod
-    def item_at(seq: CommentedSeq, index: int) -> tuple[int, int]:
-        try:
-            return seq.lc.item(index)
+            return getattr(node.lc, kind)(where)
         except (KeyError, AttributeError, TypeError, IndexError):
-            return seq.lc.line, seq.lc.col
+            return node.lc.line, node.lc.col
+
+    def key_at(self, node: CommentedMap, key: str) -> tuple[int, int]:
+        return self._at(node, "key", key)
+
+    def value_at(self, node: CommentedMap, key: str) -> tuple[int, int]:
+        return self._at(node, "value", key)
+
+    def item_at(self, seq: CommentedSeq, index: int) -> tuple[int, int]:
+        return self._at(seq, "item", index)
 
     def mapping(self, node: Any, at: tuple[int, int], what: str) -> CommentedMap | None:
         if isinstance(node, CommentedMap):
