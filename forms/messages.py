@@ -87,6 +87,33 @@ class Msg(StrEnum):
     EXPR_AGGREGATE_NEEDS_FIELD = "expr.aggregate_needs_field"
     EXPR_ANSWERED_NEEDS_NAME = "expr.answered_needs_name"
     EXPR_RESULT_TYPE = "expr.result_type"
+    # forms/builder.py: answers typed into a form
+    FIELD_REQUIRED = "field.required"
+    FIELD_TOO_SMALL = "field.too_small"
+    FIELD_TOO_LARGE = "field.too_large"
+    TEXT_TOO_LONG = "text.too_long"
+    DATE_INVALID = "date.invalid"
+    DATE_TOO_EARLY = "date.too_early"
+    DATE_TOO_LATE = "date.too_late"
+    CHOICE_UNKNOWN = "choice.unknown"
+    CHOICE_EXCLUSIVE = "choice.exclusive"
+    CHOICE_TOO_FEW = "choice.too_few"
+    CHOICE_TOO_MANY = "choice.too_many"
+    SCALE_INVALID = "scale.invalid"
+    GROUP_TOO_FEW = "group.too_few"
+    GROUP_TOO_MANY = "group.too_many"
+    # forms/builder.py and the form templates: fixed texts of the form itself
+    FORM_YES = "form.yes"
+    FORM_NO = "form.no"
+    FORM_DONT_KNOW = "form.dont_know"
+    FORM_CHOOSE = "form.choose"
+    FORM_ADD_ROW = "form.add_row"
+    FORM_REMOVE_ROW = "form.remove_row"
+    FORM_ROW = "form.row"
+    FORM_NOT_COMPUTED = "form.not_computed"
+    FORM_PRIVACY_WARNING = "form.privacy_warning"
+    FORM_MAX_LENGTH = "form.max_length"
+    FORM_DATE_HINT = "form.date_hint"
     # forms/loader.py: questionnaire files
     Q_YAML = "q.yaml"
     Q_NOT_MAPPING = "q.not_mapping"
@@ -432,6 +459,108 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "en": "The expression must give {expected}, but gives {actual}.",
     },
     # ---- questionnaire files (forms/loader.py) ----------------------------------------
+    # ---- answers typed into a form ------------------------------------------------
+    Msg.FIELD_REQUIRED: {
+        "nb": "Svar på dette spørsmålet.",
+        "nn": "Svar på dette spørsmålet.",
+        "en": "Answer this question.",
+    },
+    Msg.FIELD_TOO_SMALL: {
+        "nb": "Tallet kan ikke være mindre enn {min}.",
+        "nn": "Talet kan ikkje vere mindre enn {min}.",
+        "en": "The number cannot be less than {min}.",
+    },
+    Msg.FIELD_TOO_LARGE: {
+        "nb": "Tallet kan ikke være større enn {max}.",
+        "nn": "Talet kan ikkje vere større enn {max}.",
+        "en": "The number cannot be greater than {max}.",
+    },
+    Msg.TEXT_TOO_LONG: {
+        "nb": "Teksten er for lang: {length} tegn. Skriv høyst {max} tegn.",
+        "nn": "Teksten er for lang: {length} teikn. Skriv høgst {max} teikn.",
+        "en": "The text is too long: {length} characters. Write at most {max} characters.",
+    },
+    Msg.DATE_INVALID: {
+        "nb": "«{text}» er ikke en dato. Skriv datoen som dd.mm.åååå, for eksempel 01.04.2023.",
+        "nn": "«{text}» er ikkje ein dato. Skriv datoen som dd.mm.åååå, til dømes 01.04.2023.",
+        "en": "“{text}” is not a date. Enter the date as dd.mm.yyyy, for example 01.04.2023.",
+    },
+    Msg.DATE_TOO_EARLY: {
+        "nb": "Datoen kan ikke være før {min}.",
+        "nn": "Datoen kan ikkje vere før {min}.",
+        "en": "The date cannot be before {min}.",
+    },
+    Msg.DATE_TOO_LATE: {
+        "nb": "Datoen kan ikke være etter {max}.",
+        "nn": "Datoen kan ikkje vere etter {max}.",
+        "en": "The date cannot be after {max}.",
+    },
+    Msg.CHOICE_UNKNOWN: {
+        "nb": "Velg et av alternativene i listen.",
+        "nn": "Vel eitt av alternativa i lista.",
+        "en": "Choose one of the options in the list.",
+    },
+    Msg.CHOICE_EXCLUSIVE: {
+        "nb": "«{choice}» kan ikke kombineres med andre valg. Fjern enten «{choice}» eller de andre kryssene.",
+        "nn": "«{choice}» kan ikkje kombinerast med andre val. Fjern anten «{choice}» eller dei andre kryssa.",
+        "en": "“{choice}” cannot be combined with other choices. Untick either “{choice}” or the others.",
+    },
+    Msg.CHOICE_TOO_FEW: {
+        "nb": "Kryss av for minst {min}.",
+        "nn": "Kryss av for minst {min}.",
+        "en": "Tick at least {min}.",
+    },
+    Msg.CHOICE_TOO_MANY: {
+        "nb": "Kryss av for høyst {max}.",
+        "nn": "Kryss av for høgst {max}.",
+        "en": "Tick at most {max}.",
+    },
+    Msg.SCALE_INVALID: {
+        "nb": "Velg et tall fra {min} til {max}.",
+        "nn": "Vel eit tal frå {min} til {max}.",
+        "en": "Choose a number from {min} to {max}.",
+    },
+    Msg.GROUP_TOO_FEW: {
+        "nb": "Fyll ut minst {min} rader.",
+        "nn": "Fyll ut minst {min} rader.",
+        "en": "Fill in at least {min} rows.",
+    },
+    Msg.GROUP_TOO_MANY: {
+        "nb": "Tabellen kan ha høyst {max} rader.",
+        "nn": "Tabellen kan ha høgst {max} rader.",
+        "en": "The table can have at most {max} rows.",
+    },
+    Msg.FORM_YES: {"nb": "Ja", "nn": "Ja", "en": "Yes"},
+    Msg.FORM_NO: {"nb": "Nei", "nn": "Nei", "en": "No"},
+    Msg.FORM_DONT_KNOW: {"nb": "Vet ikke", "nn": "Veit ikkje", "en": "Don't know"},
+    Msg.FORM_CHOOSE: {"nb": "Velg …", "nn": "Vel …", "en": "Choose …"},
+    Msg.FORM_ADD_ROW: {"nb": "Legg til rad", "nn": "Legg til rad", "en": "Add row"},
+    Msg.FORM_REMOVE_ROW: {
+        "nb": "Fjern rad {number}",
+        "nn": "Fjern rad {number}",
+        "en": "Remove row {number}",
+    },
+    Msg.FORM_ROW: {"nb": "Rad {number}", "nn": "Rad {number}", "en": "Row {number}"},
+    Msg.FORM_NOT_COMPUTED: {
+        "nb": "Regnes ut når feltene over er fylt ut.",
+        "nn": "Blir rekna ut når felta over er fylte ut.",
+        "en": "Calculated when the fields above are filled in.",
+    },
+    Msg.FORM_PRIVACY_WARNING: {
+        "nb": "Ikke skriv navn eller helseopplysninger om personer som kan kjennes igjen. I en liten kommune kan også en beskrivelse peke ut én person.",
+        "nn": "Ikkje skriv namn eller helseopplysningar om personar som kan kjennast att. I ein liten kommune kan òg ei skildring peike ut éin person.",
+        "en": "Do not write names or health information about people who can be identified. In a small municipality, a description can also point to one person.",
+    },
+    Msg.FORM_MAX_LENGTH: {
+        "nb": "Høyst {max} tegn.",
+        "nn": "Høgst {max} teikn.",
+        "en": "At most {max} characters.",
+    },
+    Msg.FORM_DATE_HINT: {
+        "nb": "Skriv datoen som dd.mm.åååå, for eksempel 01.04.2023.",
+        "nn": "Skriv datoen som dd.mm.åååå, til dømes 01.04.2023.",
+        "en": "Enter the date as dd.mm.yyyy, for example 01.04.2023.",
+    },
     Msg.Q_YAML: {
         "nb": "Filen er ikke gyldig YAML: {problem}.",
         "nn": "Fila er ikkje gyldig YAML: {problem}.",

@@ -29,14 +29,17 @@ class Action(enum.StrEnum):
     VIEW_MUNICIPALITY = "municipality.view"
     VIEW_REGISTER = "register.view"
     READ_AUDIT_LOG = "audit-log.read"
+    PREVIEW_QUESTIONNAIRE = "questionnaire.preview"
     ADMIN = "admin"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.COORDINATOR: frozenset({Action.REPORT, Action.VIEW_MUNICIPALITY}),
-    Role.REVIEWER: frozenset({Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER}),
+    Role.REVIEWER: frozenset({Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
+                              Action.PREVIEW_QUESTIONNAIRE}),
     Role.AUDITOR: frozenset({
-        Action.AUDIT, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER, Action.READ_AUDIT_LOG}),
+        Action.AUDIT, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER, Action.READ_AUDIT_LOG,
+        Action.PREVIEW_QUESTIONNAIRE}),
     Role.ADMIN: frozenset(Action),
 }
 

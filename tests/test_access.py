@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +14,7 @@ ROLES = ["anonymous", "coordinator", "reviewer_national", "reviewer_innlandet", 
          "admin"]
 EVERYONE = set(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
+PREVIEWERS = {"reviewer_national", "reviewer_innlandet", "auditor", "admin"}
 
 # Who may open each page. 3405 Lillehammer is the coordinator's own municipality in
 # Innlandet; 0301 Oslo lies outside both the coordinator's and the Innlandet reviewer's scope.
@@ -28,14 +31,19 @@ EXPECTED_GET = {
     "/logg": {"auditor", "admin"},
     "/kommuner/3405": SIGNED_IN,
     "/kommuner/0301": {"reviewer_national", "auditor", "admin"},
+    "/skjema": PREVIEWERS,
+    "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
 }
-SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"]}
+SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
+               "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"]}
 
 
 def urls_of(rule) -> list[str]:
     urls = [rule.rule]
     for arg in rule.arguments:
-        urls = [u.replace(f"<{arg}>", v) for u in urls for v in SAMPLE_ARGS[arg]]
+        # `<name>` or with a converter, `<int:name>`
+        pattern = re.compile(r"<(?:[a-z]+:)?" + arg + ">")
+        urls = [pattern.sub(v, u) for u in urls for v in SAMPLE_ARGS[arg]]
     return urls
 
 

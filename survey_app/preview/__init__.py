@@ -1,0 +1,1 @@
+"""Preview of the questionnaires for reviewers, auditors and admins: nothing is stored."""

@@ -1,0 +1,124 @@
+"""The questionnaire preview through the web service: every section renders, posts are
+validated and nothing hidden shows up in what would be stored."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from forms.loader import load_directory
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = load_directory(ROOT / "questionnaires").questionnaires
+ECONOMY = "/skjema/lavterskel-psykisk-helse/v1/economy"
+
+
+def _first_label(section) -> str:
+    return next(q.label["nb"] for q in section.questions if "{" not in q.label["nb"])
+
+
+def _answers(page: str) -> str:
+    match = re.search(r'<dl class="facts answers" id="answers">(.*?)</dl>', page, re.S)
+    assert match, "no answers shown"
+    return html.unescape(match.group(1))
+
+
+@pytest.fixture
+def reviewer(client, auth, users):
+    auth.login(users["reviewer_national"])
+    return client
+
+
+def test_a_reviewer_opens_every_section_of_every_questionnaire(reviewer):
+    listing = reviewer.get("/skjema")
+    assert listing.status_code == 200
+    listing_page = html.unescape(listing.get_data(as_text=True))
+    for questionnaire in SHIPPED:
+        assert questionnaire.title["nb"] in listing_page
+        total = len(questionnaire.sections)
+        for number, section in enumerate(questionnaire.sections, start=1):
+            url = f"/skjema/{questionnaire.id}/v{questionnaire.version}/{section.id}"
+            response = reviewer.get(url)
+            assert response.status_code == 200, url
+            page = html.unescape(response.get_data(as_text=True))
+            assert _first_label(section) in page, url
+            assert f"Side {number} av {total}" in page
+            assert 'aria-current="step"' in page
+
+
+def test_demo_figures_and_prefill_are_filled_in(reviewer):
+    page = reviewer.get(ECONOMY).get_data(as_text=True)
+    assert 'value="1\u00a0234\u00a0567"' in page  # received is prefilled from grant.amount
+    first = reviewer.get("/skjema/lavterskel-psykisk-helse/v1/services").get_data(as_text=True)
+    assert "Kommunen fikk 1\u00a0234\u00a0567\u00a0kr i 2022. Fristen er 01.04.2023." in first
+
+
+def test_an_invalid_amount_shows_the_error_summary_linking_to_the_field(reviewer):
+    response = reviewer.post(ECONOMY, data={"received": "12abc", "used_amount": "100"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'class="error-summary" role="alert"' in page
+    assert "Det er et problem" in page
+    assert '<a href="#received">«12abc» er ikke et beløp.' in page
+    assert 'id="received" name="received" type="text" value="12abc"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_a_hidden_questions_posted_value_is_not_in_the_answers(reviewer):
+    # unused_explanation shows only when used_amount < received: here they are equal.
+    response = reviewer.post(ECONOMY, data={
+        "received": "1 000 000", "used_amount": "1 000 000",
+        "unused_explanation": "Dette skal ikke lagres"})
+    page = response.get_data(as_text=True)
+    answers = _answers(page)
+    assert "used_amount" in answers and "unused" in answers
+    assert "unused_explanation" not in answers
+    assert "Dette skal ikke lagres" not in page
+
+
+def test_a_valid_post_shows_typed_answers_and_stores_nothing(reviewer):
+    response = reviewer.post(ECONOMY, data={"received": "kr 1 000 000",
+                                            "used_amount": "750 000,50",
+                                            "unused_explanation": "Forsinket oppstart"})
+    answers = _answers(response.get_data(as_text=True))
+    assert '"1000000.00"' in answers and '"249999.50"' in answers
+    assert "249\u00a0999,50\u00a0kr" in answers
+
+
+def test_rows_are_added_and_removed_without_javascript(reviewer):
+    url = "/skjema/kommunalt-rusarbeid-ny/v1/positions_section"
+    page = reviewer.get(url).get_data(as_text=True)
+    assert 'name="positions-0-position_title"' in page
+    assert 'name="positions-1-position_title"' not in page
+    added = reviewer.post(url, data={"positions-0-position_title": "Rådgiver",
+                                     "add_row": "positions"}).get_data(as_text=True)
+    assert 'name="positions-1-position_title"' in added and "error-summary" not in added
+    removed = reviewer.post(url, data={"positions-0-position_title": "A",
+                                       "positions-1-position_title": "B",
+                                       "remove_row": "positions:0"}).get_data(as_text=True)
+    assert 'name="positions-0-position_title" type="text" value="B"' in removed
+    assert 'name="positions-1-position_title"' not in removed
+
+
+def test_nynorsk_interface_gives_nynorsk_form_texts_and_messages(client, auth, users):
+    client.post("/sprak/nn", data={"next": "/"})
+    auth.login(users["reviewer_national"])
+    page = client.post(ECONOMY, data={"received": "-5"}).get_data(as_text=True)
+    assert "Motteke tilskot" in page
+    assert "Beløpet kan ikkje vere negativt" in page
+    assert "Side 4 av 6" in page
+
+
+def test_an_unknown_questionnaire_or_section_is_404(reviewer):
+    assert reviewer.get("/skjema/lavterskel-psykisk-helse/v9/economy").status_code == 404
+    assert reviewer.get("/skjema/lavterskel-psykisk-helse/v1/nope").status_code == 404
+
+
+def test_a_coordinator_gets_404(client, auth, users):
+    auth.login(users["coordinator"])
+    assert client.get("/skjema").status_code == 404
+    assert client.get(ECONOMY).status_code == 404
+    assert client.post(ECONOMY, data={"received": "1"}).status_code == 404
