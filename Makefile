@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test install install-dev translations system-test-deps lint serve
+.PHONY: run test install install-dev translations system-test-deps lint serve bench
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ lint: $(VENV)/.installed-dev
 
 test: install-dev system-test-deps lint
 	$(VENV)/bin/pytest
+
+# Rendering benchmarks, reported as ratios against a floor measured in the same run.
+bench: $(VENV)/.installed-dev translations
+	$(PY) bench/run.py
