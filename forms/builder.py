@@ -614,6 +614,21 @@ def validate_section(questionnaire: Questionnaire, section_id: str, formdata: An
     return run.result
 
 
+def visible_questions(questionnaire: Questionnaire, section_id: str, formdata: Any,
+                      context: Mapping[str, object],
+                      previous_answers: Mapping[str, object]) -> set[str]:
+    """Ids of the section's questions shown for these answers.
+
+    A condition reads the typed answers before it, and a wrongly typed answer counts as
+    none, so visibility is decided by the same run as validation: one evaluator, one
+    place, and the page that updates itself while typing agrees with the posted page.
+    """
+    section = find_section(questionnaire, section_id)
+    hidden = validate_section(questionnaire, section_id, formdata, context,
+                              previous_answers).hidden
+    return {q.id for q in section.questions} - hidden
+
+
 def depends_on_page(question: Question, section: Section) -> bool:
     """Whether a condition reads answers on its own page (so it is decided by a post)."""
     if question.show_if is None:

@@ -122,3 +122,66 @@ def test_a_coordinator_gets_404(client, auth, users):
     assert client.get("/skjema").status_code == 404
     assert client.get(ECONOMY).status_code == 404
     assert client.post(ECONOMY, data={"received": "1"}).status_code == 404
+
+
+SERVICES = "/skjema/lavterskel-psykisk-helse/v1/services"
+VISIBILITY = SERVICES + "/synlighet"
+
+
+def test_the_visibility_endpoint_follows_the_answers(reviewer):
+    # The script sends the form as it is; the server alone evaluates the conditions.
+    response = reviewer.post(VISIBILITY, data={"services_strengthened": ["more_staff"]})
+    assert response.status_code == 200
+    assert response.is_json
+    hidden = response.get_json()["hidden"]
+    assert "services_strengthened_other" in hidden
+    assert "services_strengthened" not in hidden
+    ticked = reviewer.post(VISIBILITY, data={"services_strengthened": ["more_staff", "other"]})
+    assert "services_strengthened_other" not in ticked.get_json()["hidden"]
+
+
+def test_the_visibility_endpoint_is_for_previewers_only(client, auth, users):
+    auth.login(users["coordinator"])
+    assert client.post(VISIBILITY, data={}).status_code == 404
+    assert client.post("/skjema/nope/v1/services/synlighet", data={}).status_code == 404
+
+
+def test_the_visibility_endpoint_needs_the_csrf_header(make_app, users):
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    page = client.get("/logg-inn").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    signed_in = client.post("/logg-inn", data={"email": users["reviewer_national"],
+                                               "password": "correct horse battery",
+                                               "csrf_token": token})
+    assert signed_in.status_code == 302
+    # Signing in starts a new session, and with it a new token: take the page's.
+    page = client.get(SERVICES).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(VISIBILITY, data={"services_strengthened": "other"}).status_code == 400
+    response = client.post(VISIBILITY, data={"services_strengthened": "other"},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    assert "services_strengthened_other" not in response.get_json()["hidden"]
+
+
+def test_a_page_marks_its_questions_and_loads_the_script(reviewer):
+    page = reviewer.get(SERVICES).get_data(as_text=True)
+    assert f'data-visibility-url="{VISIBILITY}"' in page
+    assert 'data-question="services_strengthened_other"' in page
+    assert '<script src="/static/js/conditions.js" defer></script>' in page
+    with reviewer.get("/static/js/conditions.js") as script:
+        assert script.status_code == 200
+        assert "X-CSRFToken" in script.get_data(as_text=True)
+
+
+def test_an_unticked_others_text_is_dropped_but_the_question_stays_for_the_script(reviewer):
+    response = reviewer.post(SERVICES, data={
+        "services_strengthened": ["more_staff"],
+        "services_strengthened_other": "Skal ikke beholdes",
+        "service_areas": ["nav"], "services_description": "Flere ansatte."})
+    page = response.get_data(as_text=True)
+    assert "services_strengthened_other" not in _answers(page)
+    assert "Skal ikke beholdes" not in page
+    # Rendered but hidden, so that ticking "Annet" can show it again without a post.
+    assert '<div class="question" data-question="services_strengthened_other" hidden>' in page

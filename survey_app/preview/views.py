@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from functools import partial
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import get_locale
 
 from forms.builder import (
@@ -26,6 +26,7 @@ from forms.builder import (
     render_text,
     row_count,
     validate_section,
+    visible_questions,
 )
 from forms.messages import message
 from forms.model import Question, Questionnaire, Section
@@ -100,10 +101,22 @@ def _without_row(section: Section, data: FormData, value: str) -> FormData:
     return remove_row(group, data, int(index))
 
 
+def _form_data() -> FormData:
+    return FormData({k: request.form.getlist(k) for k in request.form
+                     if k not in ("csrf_token", "add_row", "remove_row")})
+
+
+def _without_hidden(data: FormData, hidden: set[str]) -> FormData:
+    """The posted values minus those of hidden questions: they are rendered (hidden) so
+    the script can show them again, but what the server threw away is not sent back."""
+    def dropped(key: str) -> bool:
+        return key in hidden or key.split("-", 1)[0] in hidden
+    return FormData({k: v for k, v in data.as_dict().items() if not dropped(k)})
+
+
 def _posted(section: Section) -> tuple[FormData, SectionResult | None, str | None]:
     """The posted answers, and their validation unless a row was added or removed."""
-    data = FormData({k: request.form.getlist(k) for k in request.form
-                     if k not in ("csrf_token", "add_row", "remove_row")})
+    data = _form_data()
     if "add_row" in request.form:
         return data, None, request.form["add_row"]
     if "remove_row" in request.form:
@@ -111,14 +124,32 @@ def _posted(section: Section) -> tuple[FormData, SectionResult | None, str | Non
     return data, SectionResult(), None
 
 
+def _questionnaire_section(qid: str, version: int,
+                           section_id: str) -> tuple[Questionnaire, Section]:
+    questionnaire = _questionnaire(qid, version)
+    try:
+        return questionnaire, find_section(questionnaire, section_id)
+    except KeyError:
+        abort(404)
+
+
+@bp.route("/skjema/<qid>/v<int:version>/<section_id>/synlighet", methods=["POST"])
+@requires(Action.PREVIEW_QUESTIONNAIRE)
+def visibility(qid: str, version: int, section_id: str) -> Response:
+    """Which questions the page's current answers hide, for conditions.js.
+
+    The server stays the only evaluator of conditions: the script sends what is typed
+    and only shows or hides what this answers, so browser and post never disagree.
+    """
+    questionnaire, current = _questionnaire_section(qid, version, section_id)
+    shown = visible_questions(questionnaire, section_id, _form_data(), DEMO_CONTEXT, {})
+    return jsonify(hidden=[q.id for q in current.questions if q.id not in shown])
+
+
 @bp.route("/skjema/<qid>/v<int:version>/<section_id>", methods=["GET", "POST"])
 @requires(Action.PREVIEW_QUESTIONNAIRE)
 def section(qid: str, version: int, section_id: str) -> str:
-    questionnaire = _questionnaire(qid, version)
-    try:
-        current = find_section(questionnaire, section_id)
-    except KeyError:
-        abort(404)
+    questionnaire, current = _questionnaire_section(qid, version, section_id)
     language = _language()
     result, added = None, None
     if request.method == "POST":
@@ -126,6 +157,7 @@ def section(qid: str, version: int, section_id: str) -> str:
         if result is not None:
             result = validate_section(questionnaire, section_id, data, DEMO_CONTEXT, {},
                                       language)
+            data = _without_hidden(data, result.hidden)
     else:
         data = _prefilled(current)
     index = questionnaire.sections.index(current)
