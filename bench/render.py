@@ -170,6 +170,7 @@ def render_service(qid: str, version: int, section_id: str = SECTION) -> str:
 
     from forms.builder import format_answer
     from survey_app.preview import views
+    from survey_app.questionnaire_view import fixed_texts, section_fields
 
     questionnaire = views._questionnaire(qid, version)
     current = find_section(questionnaire, section_id)
@@ -185,7 +186,9 @@ def render_service(qid: str, version: int, section_id: str = SECTION) -> str:
         t=partial(views._text, language), msg=partial(message, language=language),
         show=partial(format_answer, language=language), stored=views._stored,
         options=partial(choice_options, language=language), show_conditions=True,
-        section_shown=current.show_if is None or current.show_if.is_true(views.DEMO_CONTEXT))
+        section_shown=current.show_if is None or current.show_if.is_true(views.DEMO_CONTEXT),
+        field_views=section_fields(questionnaire, section_id, language, views.DEMO_CONTEXT),
+        texts=fixed_texts(language))
 
 
 # ---- B: the floor -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from forms.builder import (
 from forms.messages import message
 from forms.model import Question, Questionnaire, Section
 from survey_app.access import Action, requires
+from survey_app.questionnaire_view import fixed_texts, section_fields
 from survey_app.questionnaires import all_questionnaires
 
 bp = Blueprint("preview", __name__)
@@ -168,7 +169,9 @@ def section(qid: str, version: int, section_id: str) -> str:
         t=partial(_text, language), msg=partial(message, language=language),
         show=partial(format_answer, language=language), stored=_stored,
         options=partial(choice_options, language=language), show_conditions=True,
-        section_shown=current.show_if is None or current.show_if.is_true(DEMO_CONTEXT))
+        section_shown=current.show_if is None or current.show_if.is_true(DEMO_CONTEXT),
+        field_views=section_fields(questionnaire, section_id, language, DEMO_CONTEXT),
+        texts=fixed_texts(language))
 
 
 def _stored(value: object) -> str:

@@ -1,0 +1,167 @@
+"""A section's questions prepared for display once, not per request.
+
+Everything in a question's markup that does not depend on the request — labels, help texts
+and hints in the reader's language, ids, the static part of `aria-describedby`, options,
+units — is resolved here once per (questionnaire id, version, content hash, section,
+language, figures) and cached. `questionnaire/_fields.html` then renders each question in
+one flat loop where only the values, the errors and the hidden state vary per request.
+
+Question types rendered by a macro of their own (info, computed, group, matrix) get the
+kind "macro" and carry only the question.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import force_locale, gettext
+
+from forms.builder import choice_options, find_section, render_text
+from forms.messages import message
+from forms.model import Question, Questionnaire
+
+CHOICES = ("single_choice", "multiple_choice", "yes_no", "scale")
+SHORT = ("integer", "amount", "decimal", "percent", "date")
+INPUT_MODES = {"integer": "numeric", "amount": "decimal", "decimal": "decimal",
+               "percent": "decimal"}
+OWN_MACRO = ("info", "computed", "group", "matrix")
+
+
+@functools.lru_cache(maxsize=8)
+def fixed_texts(language: str) -> dict[str, str]:
+    """The interface's fixed strings of the question markup, translated once per language."""
+    with force_locale(language):
+        return {"optional": gettext("optional"), "shown_only": gettext("Shown only when:"),
+                "error": gettext("Error:"), "choose": message("form.choose", language)}
+
+
+class _Holder:
+    """Carries the questionnaire into the cache without being part of its key (the id,
+    version and content hash are)."""
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questionnaire = questionnaire
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Holder)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+def section_fields(questionnaire: Questionnaire, section_id: str, language: str,
+                   context: Mapping[str, object],
+                   show_conditions: bool = True) -> tuple[dict[str, Any], ...]:
+    """The display data of every question of the section, in order (cached)."""
+    return _section_fields(questionnaire.id, questionnaire.version,
+                           questionnaire.content_hash, section_id, language,
+                           tuple(sorted(context.items())), show_conditions,
+                           _Holder(questionnaire))
+
+
+@functools.lru_cache(maxsize=256)
+def _section_fields(qid: str, version: int, content_hash: str, section_id: str,
+                    language: str, context: tuple[tuple[str, object], ...],
+                    show_conditions: bool, holder: _Holder) -> tuple[dict[str, Any], ...]:
+    section = find_section(holder.questionnaire, section_id)
+    figures = dict(context)
+
+    def t(text: Any) -> str:
+        return render_text(text, language, figures)
+
+    texts = fixed_texts(language)
+    return tuple(question_view(q, t, language, texts, show_conditions)
+                 for q in section.questions)
+
+
+def _hint(cls: str, id_: str, text: str, code: str = "") -> dict[str, str]:
+    return {"cls": cls, "id": id_, "text": text, "code": code}
+
+
+def _own_hints(q: Question, t: Callable[[Any], str], texts: Mapping[str, str],
+               show_conditions: bool) -> list[dict[str, str]]:
+    """The help text and the condition note (the `hints` of every question)."""
+    hints = []
+    if q.help:
+        hints.append(_hint("hint", f"{q.id}-help", t(q.help)))
+    if q.show_if is not None and show_conditions:
+        hints.append(_hint("hint condition condition-note", f"{q.id}-condition",
+                           texts["shown_only"], q.show_if.source))
+    return hints
+
+
+def _input_hints(q: Question, language: str) -> list[dict[str, str]]:
+    """Length and date format hints, then the privacy warning, in that order."""
+    hints = []
+    if q.type == "long_text" or q.options.get("max_length"):
+        limit = q.options.get("max_length", 4000 if q.type == "long_text" else 200)
+        hints.append(_hint("hint", f"{q.id}-length",
+                           message("form.max_length", language, max=limit)))
+    if q.type == "date":
+        hints.append(_hint("hint", f"{q.id}-format", message("form.date_hint", language)))
+    if q.type in ("text", "long_text"):
+        hints.append(_hint("hint privacy", f"{q.id}-privacy",
+                           message("form.privacy_warning", language)))
+    return hints
+
+
+def _extra_ids(q: Question) -> list[str]:
+    """The ids an input's own hints and unit add to `aria-describedby`, in that order."""
+    ids = []
+    if q.type in ("text", "long_text"):
+        ids.append(f"{q.id}-privacy")
+    if q.type == "long_text" or q.options.get("max_length"):
+        ids.append(f"{q.id}-length")
+    if q.type == "date":
+        ids.append(f"{q.id}-format")
+    if q.type in ("amount", "percent") or q.options.get("unit"):
+        ids.append(f"{q.id}-unit")
+    return ids
+
+
+def unit_text(q: Question, t: Callable[[Any], str]) -> str:
+    if q.type == "amount":
+        return "kr"
+    if q.type == "percent":
+        return "%"
+    unit = q.options.get("unit")
+    if not unit:
+        return ""
+    return t(unit) if isinstance(unit, Mapping) else str(unit)
+
+
+def _kind(q: Question) -> str:
+    if q.type in OWN_MACRO:
+        return "macro"
+    if q.type == "single_choice" and q.options.get("display") == "select":
+        return "select"
+    if q.type in CHOICES:
+        return "fieldset"
+    return "textarea" if q.type == "long_text" else "input"
+
+
+def question_view(q: Question, t: Callable[[Any], str], language: str,
+                  texts: Mapping[str, str], show_conditions: bool = True) -> dict[str, Any]:
+    """One question's display data; see questionnaire/_fields.html `questions`."""
+    kind = _kind(q)
+    view: dict[str, Any] = {"id": q.id, "kind": kind, "question": q}
+    if kind == "macro":
+        return view
+    hints = _own_hints(q, t, texts, show_conditions)
+    describedby = [h["id"] for h in hints]
+    view.update(label=t(q.label), optional=not q.required)
+    if kind in ("select", "fieldset"):
+        options = tuple((f"{q.id}-{n}", code, label)
+                        for n, (code, label) in enumerate(choice_options(q, language)))
+        view.update(options=options, hints=hints,
+                    describedby=" ".join(describedby),
+                    input_type="checkbox" if q.type == "multiple_choice" else "radio",
+                    fieldset_class="choices scale" if q.type == "scale" else "choices")
+        return view
+    view.update(hints=hints + _input_hints(q, language),
+                describedby=" ".join(describedby + _extra_ids(q)), unit=unit_text(q, t),
+                mode=INPUT_MODES.get(q.type, "text"), plain=q.type != "text",
+                short=q.type in SHORT)
+    return view
