@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, current_app, session
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+
+# The fixed interface strings of base.html, nav.html and preview/section.html, by msgid.
+# The catalogues stay the one source: `ui_texts` only looks them up once per language.
+UI_STRINGS = (
+    # base.html, nav.html
+    "Grant reporting", "Skip to main content", "Language", "Main menu", "Sign out",
+    "A service from the Norwegian Directorate of Health and the county governors.",
+    "Accessibility statement", "My reports", "Review", "Audit", "Administration", "Users",
+    "Municipality register", "Questionnaires", "Audit log",
+    # preview/section.html
+    "Preview", "All questionnaires",
+    "Preview with a demo municipality: nothing you enter here is stored.",
+    "Page %(number)d of %(total)d", "There is a problem",
+    "The answers on this page are valid",
+    "This is what would be stored. Nothing has been saved.",
+    "This page is shown only when:", "not the case for the demo municipality",
+    "Check the answers", "Pages in the questionnaire", "Pages", "this page",
+    "Previous page", "Next page",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def ui_texts(language: str) -> dict[str, Markup]:
+    """`UI_STRINGS` translated once per language, as Markup like Jinja's `_()` gives them
+    (translator-controlled text, never user input). A string with placeholders stays a
+    format string: `ui["Page %(number)d of %(total)d"] % {...}` escapes the values."""
+    with force_locale(language):
+        # Markup as Jinja's newstyle `_()` makes it: the catalogue's text, not user input.
+        return {msgid: Markup(gettext(msgid)) for msgid in UI_STRINGS}  # noqa: S704
 
 
 def select_locale() -> str:
@@ -22,4 +54,6 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict[str, object]:
-        return {"current_language": str(get_locale()), "language_names": LANGUAGE_NAMES}
+        language = str(get_locale())
+        return {"current_language": language, "language_names": LANGUAGE_NAMES,
+                "ui": ui_texts(language)}

@@ -17,10 +17,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import force_locale, gettext
+from markupsafe import Markup
 
 from forms.builder import choice_options, find_section, render_text
 from forms.messages import message
 from forms.model import Question, Questionnaire
+
+Options = tuple[tuple[str, Any, str], ...]
+Pieces = tuple[tuple[Any, Markup, Markup], ...]
 
 CHOICES = ("single_choice", "multiple_choice", "yes_no", "scale")
 SHORT = ("integer", "amount", "decimal", "percent", "date")
@@ -142,6 +146,41 @@ def _kind(q: Question) -> str:
     return "textarea" if q.type == "long_text" else "input"
 
 
+def _caption(kind: str, key: str, label: str, optional: bool,
+             texts: Mapping[str, str]) -> Markup:
+    """The `<legend>` or `<label>` of a question, escaped once (static per language)."""
+    note = Markup(' <span class="optional">({})</span>').format(texts["optional"]) \
+        if optional else ""
+    if kind == "fieldset":
+        return Markup("<legend>{}{}</legend>").format(label, note)
+    return Markup('<label for="{}">{}{}</label>').format(key, label, note)
+
+
+def _hints_html(hints: list[dict[str, str]]) -> Markup:
+    """The hint paragraphs, escaped once (static per language)."""
+    return Markup("").join(
+        Markup('<p class="{}" id="{}">{}{}</p>').format(
+            h["cls"], h["id"], h["text"],
+            Markup(" <code>{}</code>").format(h["code"]) if h["code"] else "")
+        for h in hints)
+
+
+def _choice_markup(key: str, input_type: str, options: Options) -> Pieces:
+    """Each radio or checkbox as (value, markup up to its state, markup after it): only
+    `checked` and `aria-invalid` vary per request."""
+    return tuple((value,
+                  Markup('\n    <div class="choice">\n      <input type="{}" id="{}" name="{}" '
+                         'value="{}"').format(input_type, id_, key, value),
+                  Markup('>\n      <label for="{}">{}</label>\n    </div>').format(id_, label))
+                 for id_, value, label in options)
+
+
+def _option_markup(options: Options) -> Pieces:
+    """Each `<option>` of a select as (code, markup up to `selected`, the rest)."""
+    return tuple((code, Markup('\n    <option value="{}"').format(code),
+                  Markup(">{}</option>").format(label)) for _, code, label in options)
+
+
 def question_view(q: Question, t: Callable[[Any], str], language: str,
                   texts: Mapping[str, str], show_conditions: bool = True) -> dict[str, Any]:
     """One question's display data; see questionnaire/_fields.html `questions`."""
@@ -155,12 +194,19 @@ def question_view(q: Question, t: Callable[[Any], str], language: str,
     if kind in ("select", "fieldset"):
         options = tuple((f"{q.id}-{n}", code, label)
                         for n, (code, label) in enumerate(choice_options(q, language)))
+        input_type = "checkbox" if q.type == "multiple_choice" else "radio"
         view.update(options=options, hints=hints,
-                    describedby=" ".join(describedby),
-                    input_type="checkbox" if q.type == "multiple_choice" else "radio",
-                    fieldset_class="choices scale" if q.type == "scale" else "choices")
+                    describedby=" ".join(describedby), input_type=input_type,
+                    fieldset_class="choices scale" if q.type == "scale" else "choices",
+                    caption=_caption(kind, q.id, view["label"], view["optional"], texts),
+                    hints_html=_hints_html(hints),
+                    choices=_choice_markup(q.id, input_type, options)
+                    if kind == "fieldset" else _option_markup(options))
         return view
-    view.update(hints=hints + _input_hints(q, language),
+    hints = hints + _input_hints(q, language)
+    view.update(caption=_caption(kind, q.id, view["label"], view["optional"], texts),
+                hints_html=_hints_html(hints))
+    view.update(hints=hints,
                 describedby=" ".join(describedby + _extra_ids(q)), unit=unit_text(q, t),
                 mode=INPUT_MODES.get(q.type, "text"), plain=q.type != "text",
                 short=q.type in SHORT)
