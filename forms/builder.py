@@ -427,10 +427,10 @@ def find_section(questionnaire: Questionnaire, section_id: str) -> Section:
 def build_form_class(questionnaire: Questionnaire, section_id: str) -> type[wtforms.Form]:
     """A Form class for one section, with a field per answered question (cached)."""
     return _form_class(questionnaire.id, questionnaire.version, questionnaire.content_hash,
-                       section_id, _Holder(questionnaire))
+                       section_id, Carrier(questionnaire))
 
 
-class _Holder:
+class Carrier:
     """Carries the questionnaire into the cache without making it part of the key: the
     id, version and content hash already say exactly which file it is."""
 
@@ -438,7 +438,7 @@ class _Holder:
         self.questionnaire = questionnaire
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Holder)
+        return isinstance(other, Carrier)
 
     def __hash__(self) -> int:
         return 0
@@ -446,7 +446,7 @@ class _Holder:
 
 @functools.lru_cache(maxsize=256)
 def _form_class(qid: str, version: int, content_hash: str, section_id: str,
-                holder: _Holder) -> type[wtforms.Form]:
+                holder: Carrier) -> type[wtforms.Form]:
     section = find_section(holder.questionnaire, section_id)
     attributes: dict[str, Any] = {
         field_name(q.id): QuestionField(q, name=q.id) for q in section.questions if q.answered}

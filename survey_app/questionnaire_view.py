@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
-from forms.builder import choice_options, find_section, render_text
+from forms.builder import Carrier, choice_options, find_section, render_text
 from forms.messages import message
 from forms.model import Question, Questionnaire
 
@@ -41,20 +41,6 @@ def fixed_texts(language: str) -> dict[str, str]:
                 "error": gettext("Error:"), "choose": message("form.choose", language)}
 
 
-class _Holder:
-    """Carries the questionnaire into the cache without being part of its key (the id,
-    version and content hash are)."""
-
-    def __init__(self, questionnaire: Questionnaire) -> None:
-        self.questionnaire = questionnaire
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Holder)
-
-    def __hash__(self) -> int:
-        return 0
-
-
 def section_fields(questionnaire: Questionnaire, section_id: str, language: str,
                    context: Mapping[str, object],
                    show_conditions: bool = True) -> tuple[dict[str, Any], ...]:
@@ -62,13 +48,13 @@ def section_fields(questionnaire: Questionnaire, section_id: str, language: str,
     return _section_fields(questionnaire.id, questionnaire.version,
                            questionnaire.content_hash, section_id, language,
                            tuple(sorted(context.items())), show_conditions,
-                           _Holder(questionnaire))
+                           Carrier(questionnaire))
 
 
 @functools.lru_cache(maxsize=256)
 def _section_fields(qid: str, version: int, content_hash: str, section_id: str,
                     language: str, context: tuple[tuple[str, object], ...],
-                    show_conditions: bool, holder: _Holder) -> tuple[dict[str, Any], ...]:
+                    show_conditions: bool, holder: Carrier) -> tuple[dict[str, Any], ...]:
     section = find_section(holder.questionnaire, section_id)
     figures = dict(context)
 
