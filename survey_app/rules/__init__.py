@@ -1,0 +1,1 @@
+"""Pure grant rules: allocation of a pot by a key, per-position grants, eligibility."""

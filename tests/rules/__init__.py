@@ -1,0 +1,1 @@
+"""Tests of the pure grant rules in survey_app.rules."""
