@@ -42,6 +42,7 @@ from forms.builder import choice_options, find_section, render_text  # noqa: E40
 from forms.loader import load_text  # noqa: E402
 from forms.messages import message  # noqa: E402
 from forms.model import Question, Questionnaire  # noqa: E402
+from survey_app.questionnaire_view import unit_text  # noqa: E402
 
 GOAL = 2.0  # A/B
 ROUNDS = 7
@@ -236,12 +237,7 @@ def _hints(q: Question, t: Callable[[Any], str], msg: Callable[..., str],
 
 
 def _unit(q: Question, t: Callable[[Any], str]) -> str:
-    if q.type == "amount":
-        return "kr"
-    if q.type == "percent":
-        return "%"
-    unit = q.options.get("unit")
-    return (t(unit) if isinstance(unit, dict) else str(unit)) if unit else ""
+    return unit_text(q, t)  # precomputation, not timed: the floor may share the app's helper
 
 
 def field_dict(q: Question, prefilled: dict[str, str], texts: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ and signed-in users of every role."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -132,6 +133,20 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+def csrf_token_in(page: str) -> str:
+    """The CSRF token of a page's first form (for apps made with WTF_CSRF_ENABLED=True)."""
+    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in_with_csrf(client: FlaskClient, email: str) -> object:
+    """Sign in the way a browser does: fetch the form, post it back with its token."""
+    token = csrf_token_in(client.get("/logg-inn").get_data(as_text=True))
+    return client.post("/logg-inn", data={"email": email, "password": PASSWORD,
+                                          "csrf_token": token})
 
 
 class AuthActions:

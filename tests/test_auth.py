@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, User
+from tests.conftest import sign_in_with_csrf
 
 
 def test_each_role_lands_on_its_own_start_page(client, auth, users):
@@ -91,12 +90,7 @@ def test_forms_without_a_csrf_token_are_refused(make_app, users):
                                                "password": "correct horse battery"})
     assert response.status_code == 400
     assert "Skjemaet hadde gått ut på tid" in response.get_data(as_text=True)
-    page = client.get("/logg-inn").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/logg-inn", data={"email": users["admin"],
-                                               "password": "correct horse battery",
-                                               "csrf_token": token})
-    assert response.status_code == 302
+    assert sign_in_with_csrf(client, users["admin"]).status_code == 302
 
 
 def test_security_headers_and_cookie_flags(client, auth, users):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from forms.loader import load_directory
+from tests.conftest import csrf_token_in, sign_in_with_csrf
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = load_directory(ROOT / "questionnaires").questionnaires
@@ -149,15 +150,9 @@ def test_the_visibility_endpoint_is_for_previewers_only(client, auth, users):
 def test_the_visibility_endpoint_needs_the_csrf_header(make_app, users):
     strict = make_app(WTF_CSRF_ENABLED=True)
     client = strict.test_client()
-    page = client.get("/logg-inn").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    signed_in = client.post("/logg-inn", data={"email": users["reviewer_national"],
-                                               "password": "correct horse battery",
-                                               "csrf_token": token})
-    assert signed_in.status_code == 302
+    assert sign_in_with_csrf(client, users["reviewer_national"]).status_code == 302
     # Signing in starts a new session, and with it a new token: take the page's.
-    page = client.get(SERVICES).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(client.get(SERVICES).get_data(as_text=True))
     assert client.post(VISIBILITY, data={"services_strengthened": "other"}).status_code == 400
     response = client.post(VISIBILITY, data={"services_strengthened": "other"},
                            headers={"X-CSRFToken": token})
