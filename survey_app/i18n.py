@@ -11,23 +11,31 @@ from markupsafe import Markup
 
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction (`pybabel -k N_`) without translating it here."""
+    return msgid
+
+
 # The fixed interface strings of base.html, nav.html and preview/section.html, by msgid.
 # The catalogues stay the one source: `ui_texts` only looks them up once per language.
 UI_STRINGS = (
     # base.html, nav.html
-    "Grant reporting", "Skip to main content", "Language", "Main menu", "Sign out",
-    "A service from the Norwegian Directorate of Health and the county governors.",
-    "Accessibility statement", "My reports", "Review", "Audit", "Administration", "Users",
-    "Municipality register", "Questionnaires", "Audit log",
+    N_("Grant reporting"), N_("Skip to main content"), N_("Language"), N_("Main menu"),
+    N_("Sign out"),
+    N_("A service from the Norwegian Directorate of Health and the county governors."),
+    N_("Accessibility statement"), N_("My reports"), N_("Review"), N_("Audit"),
+    N_("Administration"), N_("Users"),
+    N_("Municipality register"), N_("Questionnaires"), N_("Audit log"),
     # preview/section.html
-    "Preview", "All questionnaires",
-    "Preview with a demo municipality: nothing you enter here is stored.",
-    "Page %(number)d of %(total)d", "There is a problem",
-    "The answers on this page are valid",
-    "This is what would be stored. Nothing has been saved.",
-    "This page is shown only when:", "not the case for the demo municipality",
-    "Check the answers", "Pages in the questionnaire", "Pages", "this page",
-    "Previous page", "Next page",
+    N_("Preview"), N_("All questionnaires"),
+    N_("Preview with a demo municipality: nothing you enter here is stored."),
+    N_("Page %(number)d of %(total)d"), N_("There is a problem"),
+    N_("The answers on this page are valid"),
+    N_("This is what would be stored. Nothing has been saved."),
+    N_("This page is shown only when:"), N_("not the case for the demo municipality"),
+    N_("Check the answers"), N_("Pages in the questionnaire"), N_("Pages"), N_("this page"),
+    N_("Previous page"), N_("Next page"),
 )
 
 

@@ -1,0 +1,122 @@
+"""Schemes (from `questionnaires/schemes/schemes.yaml`) and their rounds, by `SLUG/YEAR`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from ruamel.yaml import YAML
+
+from survey_app.extensions import db
+from survey_app.models import Grant, Municipality, Round, Scheme
+
+ROUND_KEY = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<year>\d{4})$")
+
+
+class RoundError(Exception):
+    """A round that cannot be found or made, with a message for the person who asked."""
+
+
+def schemes_file() -> Path:
+    return Path(current_app.config["QUESTIONNAIRES_DIR"]) / "schemes" / "schemes.yaml"
+
+
+def sync_schemes() -> int:
+    """Creates or updates the schemes from the schemes file; returns how many changed."""
+    entries: list[dict[str, Any]] = YAML(typ="safe").load(schemes_file().read_text("utf-8"))
+    changed = 0
+    for entry in entries:
+        scheme = db.session.scalar(sa.select(Scheme).where(Scheme.slug == entry["slug"]))
+        if scheme is None:
+            scheme = Scheme(slug=entry["slug"])
+            db.session.add(scheme)
+        values = {
+            "chapter_post": str(entry["chapter_post"]),
+            "administration": entry["administration"],
+            "questionnaire_id": entry.get("questionnaire", entry["slug"]),
+            "name_nb": entry["name"]["nb"],
+            "name_nn": entry["name"].get("nn") or entry["name"]["nb"],
+            "name_en": entry["name"].get("en") or entry["name"]["nb"],
+            "legal_basis_nb": entry.get("legal_basis", {}).get("nb", ""),
+            "legal_basis_nn": entry.get("legal_basis", {}).get("nn", ""),
+        }
+        if any(getattr(scheme, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(scheme, key, value)
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def parse_round_key(key: str) -> tuple[str, int]:
+    match = ROUND_KEY.match(key.strip())
+    if match is None:
+        raise RoundError(f"{key!r} is not a round: write SLUG/YEAR, for example "
+                         "lavterskel-psykisk-helse/2022")
+    return match["slug"], int(match["year"])
+
+
+def find_scheme(slug: str) -> Scheme:
+    scheme = db.session.scalar(sa.select(Scheme).where(Scheme.slug == slug))
+    if scheme is None:
+        known = ", ".join(db.session.scalars(sa.select(Scheme.slug).order_by(Scheme.slug)))
+        raise RoundError(f"There is no scheme {slug!r}. Known schemes: {known or 'none'}.")
+    return scheme
+
+
+def find_round(key: str) -> Round:
+    """The round `SLUG/YEAR`, or a RoundError that says what exists."""
+    slug, year = parse_round_key(key)
+    scheme = find_scheme(slug)
+    found = db.session.scalar(sa.select(Round).where(Round.scheme_id == scheme.id,
+                                                     Round.year == year))
+    if found is None:
+        years = ", ".join(str(r.year) for r in scheme.rounds) or "none"
+        raise RoundError(f"There is no round {slug}/{year}. Rounds of {slug}: {years}. "
+                         f"Create it with `flask --app wsgi rounds create {slug}/{year} ...`.")
+    return found
+
+
+@dataclass(frozen=True)
+class RoundDates:
+    opens_on: dt.date
+    deadline: dt.date
+    grace_days: int = 0
+    opt_out_deadline: dt.date | None = None
+    payment_date: dt.date | None = None
+
+
+def create_round(key: str, dates: RoundDates, budget: int | None = None,
+                 position_rates: dict[str, int] | None = None) -> Round:
+    slug, year = parse_round_key(key)
+    scheme = find_scheme(slug)
+    if db.session.scalar(sa.select(Round.id).where(Round.scheme_id == scheme.id,
+                                                   Round.year == year)):
+        raise RoundError(f"The round {slug}/{year} exists already.")
+    if dates.deadline < dates.opens_on:
+        raise RoundError("The reporting deadline is before reporting opens.")
+    created = Round(scheme=scheme, year=year, budget=budget, opens_on=dates.opens_on,
+                    deadline=dates.deadline, grace_days=dates.grace_days,
+                    opt_out_deadline=dates.opt_out_deadline,
+                    payment_date=dates.payment_date, position_rates=position_rates)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def grant_context(grant: Grant, municipality: Municipality | None) -> dict[str, object]:
+    """The figures a questionnaire may show and prefill for this grant (CONTEXT_NAMES)."""
+    return {
+        "grant.amount": Decimal(grant.amount),
+        "grant.year": grant.round.year,
+        "municipality.name": municipality.display_name if municipality else "",
+        "municipality.number": grant.municipality_number,
+        "round.year": grant.round.deadline.year,  # the reporting year
+        "round.deadline": grant.round.deadline,
+    }
