@@ -172,3 +172,12 @@ def users(app: Flask) -> dict[str, str]:
 
     with app.app_context():
         return {key: user.email for key, user in make_users().items()}
+
+
+@pytest.fixture
+def lavterskel(app: Flask) -> str:
+    """The round `lavterskel-psykisk-helse/2022` with grants to 3405 and 0301 (its key)."""
+    from tests.factories import make_round
+
+    with app.app_context():
+        return make_round().key

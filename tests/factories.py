@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from survey_app.extensions import db
-from survey_app.models import User, UserMunicipality
+from survey_app.models import Grant, Round, User, UserMunicipality
+from survey_app.services import rounds
 
 PASSWORD = "correct horse battery"
 
@@ -43,3 +46,22 @@ def make_users() -> dict[str, User]:
         "auditor": UserFactory(email="revisor@riksrevisjonen.no", role="auditor"),
         "admin": UserFactory(email="admin@helsedir.no", role="admin"),
     }
+
+
+LAVTERSKEL_2022 = "lavterskel-psykisk-helse/2022"
+
+
+def make_round(key: str = LAVTERSKEL_2022, amounts: dict[str, int] | None = None,
+               deadline: dt.date = dt.date(2023, 4, 1), grace_days: int = 14) -> Round:
+    """A round with grants (kommunenummer -> kroner), by default lavterskel 2022 with
+    grants to 3405 Lillehammer (Innlandet) and 0301 Oslo (outside Innlandet), as in the
+    letter: opt-out by 22 April 2022, paid 29 April 2022, report due 1 April 2023."""
+    rounds.sync_schemes()
+    created = rounds.create_round(key, rounds.RoundDates(
+        opens_on=dt.date(2023, 1, 9), deadline=deadline, grace_days=grace_days,
+        opt_out_deadline=dt.date(2022, 4, 22), payment_date=dt.date(2022, 4, 29)),
+        budget=100_000_000)
+    for number, amount in (amounts or {"3405": 1_234_567, "0301": 5_000_000}).items():
+        db.session.add(Grant(round=created, municipality_number=number, amount=amount))
+    db.session.commit()
+    return created

@@ -34,7 +34,10 @@ EXPECTED_GET = {
     "/skjema": PREVIEWERS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
 }
+# The `lavterskel` fixture makes the round lavterskel-psykisk-helse/2022 with grants to
+# 3405 and 0301, so pages of a round, a grant or a report have something to show.
 SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
+               "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"]}
 
 
@@ -62,7 +65,7 @@ def test_every_page_is_in_the_access_matrix(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_reaches_exactly_its_pages(app, client, auth, users, role):
+def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, role):
     if role != "anonymous":
         auth.login(users[role])
     for url, allowed in EXPECTED_GET.items():

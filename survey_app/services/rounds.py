@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 
 from survey_app.extensions import db
 from survey_app.models import Grant, Municipality, Round, Scheme
+from survey_app.questionnaires import DEFAULT_DIRECTORY
 
 ROUND_KEY = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<year>\d{4})$")
 
@@ -24,7 +25,8 @@ class RoundError(Exception):
 
 
 def schemes_file() -> Path:
-    return Path(current_app.config["QUESTIONNAIRES_DIR"]) / "schemes" / "schemes.yaml"
+    directory = current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY
+    return Path(directory) / "schemes" / "schemes.yaml"
 
 
 def sync_schemes() -> int:
