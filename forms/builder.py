@@ -606,12 +606,22 @@ def validate_section(questionnaire: Questionnaire, section_id: str, formdata: An
     values.update(context)
     answer_ids = frozenset(q.id for q in questionnaire.questions())
     run = _Run(SectionResult(), values, context, language, answer_ids)
-    if section.show_if is not None and not section.show_if.is_true(values):
+    if not section_visible(section, context, previous_answers):
         run.result.hidden.update(q.id for q in section.questions)
         return run.result
     for question in section.questions:
         _check_question(run, question, form)
     return run.result
+
+
+def section_visible(section: Section, context: Mapping[str, object],
+                    previous_answers: Mapping[str, object]) -> bool:
+    """Whether a page is shown at all, given the answers of the pages before it."""
+    if section.show_if is None:
+        return True
+    values: dict[str, object] = {k: _for_expression(v) for k, v in previous_answers.items()}
+    values.update(context)
+    return bool(section.show_if.is_true(values))
 
 
 def visible_questions(questionnaire: Questionnaire, section_id: str, formdata: Any,

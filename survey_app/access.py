@@ -74,13 +74,19 @@ def enforce(action: Action, municipality: Municipality | None = None,
     abort(404)
 
 
-def requires(action: Action) -> Callable[[F], F]:
-    """Sign-in required, and the role must allow ``action``; object checks go in the view."""
+def requires(action: Action, *, anonymous_post: bool = False) -> Callable[[F], F]:
+    """Sign-in required, and the role must allow ``action``; object checks go in the view.
+
+    With ``anonymous_post`` a POST whose session has expired still reaches the view, which
+    must keep what was posted without showing anything of the object (see report.resume).
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
+                if anonymous_post and request.method == "POST":
+                    return view(*args, **kwargs)
                 return login_manager.unauthorized()
             enforce(action, object_type="page", object_id=request.path)
             return view(*args, **kwargs)

@@ -7,19 +7,42 @@ SECRET_KEY and APP_ENV = "development"); production sets everything in the envir
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("development", "production", "testing")
 
+MAIL_BACKENDS = ("smtp", "outbox")
+
+
+def flag(text: str) -> bool:
+    """An on/off environment value: 1/true/yes/on (any case) is on, anything else off."""
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
 # Keys that may come from the environment, and how to read them.
-_ENV_KEYS: dict[str, type] = {
+_ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "APP_ENV": str,
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_WINDOW_SECONDS": int,
     "QUESTIONNAIRES_DIR": str,
+    # Mail: "smtp" delivers; "outbox" only stores each mail for admins to read
+    # (/admin/utboks). Default: smtp in production, outbox in development and tests.
+    "MAIL_BACKEND": str,
+    "MAIL_FROM": str,
+    "SMTP_HOST": str,
+    "SMTP_PORT": int,
+    "SMTP_USERNAME": str,
+    "SMTP_PASSWORD": str,
+    "SMTP_STARTTLS": flag,
+    "SMTP_TIMEOUT": int,
+    # The service's address as seen from outside, for links in mail (https://host).
+    "PUBLIC_URL": str,
+    # Invitation links live until the round's grace period ends plus this many days.
+    "INVITATION_DAYS": int,
 }
 
 
@@ -43,6 +66,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # CSRF token lives as long as the session
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAIL_BACKEND": None,  # chosen by APP_ENV in finalise()
+        "MAIL_FROM": "Helsedirektoratet tilskuddsrapportering <ikke-svar@localhost>",
+        "SMTP_HOST": "localhost",
+        "SMTP_PORT": 25,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 30,
+        "PUBLIC_URL": None,
+        "INVITATION_DAYS": 30,
     }
 
 
@@ -68,6 +101,7 @@ def finalise(config: dict[str, Any]) -> None:
         # Development and tests get a per-process key: sessions end with the process.
         config["SECRET_KEY"] = os.urandom(32).hex()
     config["SESSION_COOKIE_SECURE"] = env == "production"
+    _finalise_mail(config, env)
     url = config["DATABASE_URL"]
     if url.startswith("postgres://"):  # the form some hosts hand out
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
@@ -77,3 +111,11 @@ def finalise(config: dict[str, Any]) -> None:
     if url.startswith("sqlite"):
         # SQLite waits for a writer instead of failing at once with "database is locked".
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+
+def _finalise_mail(config: dict[str, Any], env: str) -> None:
+    if not config.get("MAIL_BACKEND"):
+        config["MAIL_BACKEND"] = "smtp" if env == "production" else "outbox"
+    if config["MAIL_BACKEND"] not in MAIL_BACKENDS:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, "
+                          f"not {config['MAIL_BACKEND']!r}.")

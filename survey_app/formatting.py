@@ -6,12 +6,24 @@ from typing import Any
 
 from flask import Flask
 
+from forms.money import format_amount
+
 NBSP = "\u00a0"
 
 
 def thousands(value: int) -> str:
     """``1234567`` → ``1 234 567`` with non-breaking spaces, as nb_NO writes numbers."""
     return f"{value:,}".replace(",", NBSP)
+
+
+def kroner(value: int) -> str:
+    """Whole kroner as in the grant letters: ``1 234 567 kr`` (one money format: forms.money)."""
+    return format_amount(value)
+
+
+def date(value: Any) -> str:
+    """``dd.mm.åååå``, as Norwegian letters write a date."""
+    return value.strftime("%d.%m.%Y") if value is not None else ""
 
 
 def reject_key(mapping: dict[str, Any], key: str) -> dict[str, Any]:
@@ -21,3 +33,5 @@ def reject_key(mapping: dict[str, Any], key: str) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(thousands)
     app.add_template_filter(reject_key)
+    app.add_template_filter(kroner)
+    app.add_template_filter(date)

@@ -28,17 +28,33 @@ EXPECTED_GET = {
     "/register": {"reviewer_national", "reviewer_innlandet", "auditor", "admin"},
     "/admin": {"admin"},
     "/admin/brukere": {"admin"},
+    "/admin/runder": {"admin"},
+    "/admin/runder/lavterskel-psykisk-helse/2022": {"admin"},
     "/logg": {"auditor", "admin"},
     "/kommuner/3405": SIGNED_IN,
     "/kommuner/0301": {"reviewer_national", "auditor", "admin"},
     "/skjema": PREVIEWERS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
+    # A report: its own coordinator (3405) and admins; 0301 is nobody's here but admins'.
+    "/rapporter/lavterskel-psykisk-helse/2022/3405": {"coordinator", "admin"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301": {"admin"},
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/side/economy": {"coordinator", "admin"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/side/economy": {"admin"},
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/oppsummering": {"coordinator", "admin"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/oppsummering": {"admin"},
+    # No submission exists in the fixture, so receipts are 404 for all here (the receipt
+    # itself is tested in tests/report); the walk still proves nobody else gets one.
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1.pdf": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1.pdf": set(),
 }
 # The `lavterskel` fixture makes the round lavterskel-psykisk-helse/2022 with grants to
 # 3405 and 0301, so pages of a round, a grant or a report have something to show.
 SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
-               "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"]}
+               "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
+               "n": ["1"]}
 
 
 def urls_of(rule) -> list[str]:

@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -21,9 +22,12 @@ from werkzeug.wrappers import Response
 from survey_app import audit
 from survey_app.access import public
 from survey_app.auth.forms import LanguageForm, SignInForm
+from survey_app.auth.invitation_form import SetPasswordForm
 from survey_app.extensions import db
 from survey_app.models import User
+from survey_app.models.users import utcnow
 from survey_app.security import clear_failures, record_failure, safe_next, sign_in_blocked
+from survey_app.services import invitations
 
 bp = Blueprint("auth", __name__)
 
@@ -36,7 +40,8 @@ _DUMMY_HASH = generate_password_hash("not a password")
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = SignInForm()
+    # An invitation link whose account has a password already sends its address here.
+    form = SignInForm(email=request.args.get("email", "")[:254] or None)
     error, status = None, 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
@@ -64,12 +69,16 @@ def _sign_in(user: User) -> Response:
     clear_failures(user.email)
     audit.record("user.sign-in", "user", user.id, actor=user)
     db.session.commit()
+    _start_session(user)
+    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+
+
+def _start_session(user: User) -> None:
     language = session.get("lang")
     session.clear()  # a fresh session on sign-in: no fixation
     if language:
         session["lang"] = language
     login_user(user)
-    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
 
 
 @bp.route("/logg-ut", methods=["POST"])
@@ -94,3 +103,29 @@ def set_language(language: str) -> Response:
         abort(400)
     session["lang"] = language
     return redirect(safe_next(form.next.data) or url_for("main.home"))
+
+
+@bp.route("/invitasjon/<token>", methods=["GET", "POST"])
+@public  # the token in the link is the credential
+def invitation(token: str) -> str | Response | tuple[str, int]:
+    check = invitations.use_invitation(token, utcnow())
+    if check.state != "valid":
+        return render_template("auth/invitation_closed.html", state=check.state), (
+            404 if check.state == "unknown" else 410)
+    if check.has_password:
+        # A link is for choosing a password once; an old or leaked mail signs nobody in.
+        invitations.mark_used(check, utcnow())
+        flash(_("You have chosen a password already. Sign in with your e-mail address "
+                "and password."), "info")
+        return redirect(url_for("auth.login", email=check.user.email))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = invitations.accept_invitation(check, form.password.data, utcnow())
+        clear_failures(user.email)
+        audit.record("user.sign-in", "user", user.id, actor=user, after={"via": "invitation"})
+        db.session.commit()
+        _start_session(user)
+        return redirect(url_for("main.my_reports"))
+    email = check.user.email if check.user else check.invitation.recipient.email
+    return render_template("auth/invitation.html", form=form, email=email), (
+        400 if form.is_submitted() else 200)

@@ -15,6 +15,7 @@ from survey_app.extensions import db
 from survey_app.models import Municipality, Role
 from survey_app.offices import OFFICES, office_name
 from survey_app.services.register import current_entry, municipalities_for_year
+from survey_app.services.responses import reports_of
 
 bp = Blueprint("main", __name__)
 
@@ -44,7 +45,8 @@ def home() -> Response:
 def my_reports() -> str:
     numbers = sorted(current_user.municipality_numbers)
     municipalities = [m for m in (current_entry(n) for n in numbers) if m is not None]
-    return render_template("main/my_reports.html", municipalities=municipalities)
+    return render_template("main/my_reports.html", municipalities=municipalities,
+                           reports=reports_of(numbers))
 
 
 def _scoped_municipalities(year: int) -> tuple[list[Municipality], int | None]:

@@ -1,0 +1,190 @@
+"""Administration of reporting rounds: the list, a new round, a round's dates and grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import Field, IntegerField, SelectField
+from wtforms.validators import (
+    InputRequired,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
+
+from forms.money import NumberError, format_amount, parse_amount
+from survey_app.access import Action, requires
+from survey_app.admin.views import bp
+from survey_app.extensions import db
+from survey_app.models import Grant, GrantEvent, Round, Scheme
+from survey_app.services import grants, register, rounds
+
+DATE_HINT = _l("dd.mm.yyyy, for example 01.04.2023")
+STATUS_LABELS = {"allocated": _l("Allocated"), "opted_out": _l("Opted out"),
+                 "paid": _l("Paid"), "reported": _l("Reported"), "closed": _l("Closed")}
+
+
+class DateField(Field):
+    """A date typed the Norwegian way (01.04.2023) or as ISO (2023-04-01)."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.strftime("%d.%m.%Y") if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if text:
+            try:
+                self.data = register.parse_date(text)
+            except ValueError as error:
+                raise ValueError(_("Write the date as dd.mm.yyyy, for example 01.04.2023."
+                                   )) from error
+
+
+class KronerField(Field):
+    """An amount in whole kroner, in any notation the money parser reads."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return format_amount(self.data).removesuffix("\u00a0kr") if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        try:
+            value = parse_amount(text)
+        except NumberError as error:
+            raise ValueError(error.text(str(get_locale()))) from error
+        if value != value.to_integral_value():
+            raise ValueError(_("Write the amount in whole kroner, without øre."))
+        self.data = int(value)
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose own message is translated, and is the only one shown."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_("Write a whole number, for example 14.")) from error
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:  # the range check would only repeat the problem
+            raise StopValidation()
+
+
+class RoundDatesForm(FlaskForm):
+    opens_on = DateField(_l("Reporting opens"), description=DATE_HINT,
+                         validators=[InputRequired(_l("Enter the day reporting opens."))])
+    deadline = DateField(_l("Reporting deadline"), description=DATE_HINT,
+                         validators=[InputRequired(_l("Enter the reporting deadline."))])
+    grace_days = WholeNumberField(_l("Days of grace after the deadline"), default=0,
+                              validators=[InputRequired(_l("Enter a number of days.")),
+                                          NumberRange(0, 365, _l("Enter 0 to 365 days."))])
+    opt_out_deadline = DateField(_l("Last day to decline the grant"), description=DATE_HINT,
+                                 validators=[Optional()])
+    payment_date = DateField(_l("Payment date"), description=DATE_HINT,
+                             validators=[Optional()])
+    budget = KronerField(_l("Budget (kroner)"), validators=[Optional()])
+
+    def validate_deadline(self, field: Field) -> None:
+        if field.data and self.opens_on.data and field.data < self.opens_on.data:
+            raise ValidationError(_("The deadline must be on or after the day reporting "
+                                    "opens."))
+
+    def dates(self) -> rounds.RoundDates:
+        return rounds.RoundDates(
+            opens_on=self.opens_on.data, deadline=self.deadline.data,
+            grace_days=self.grace_days.data, opt_out_deadline=self.opt_out_deadline.data,
+            payment_date=self.payment_date.data)
+
+    def fields(self) -> list[Field]:
+        return [self.opens_on, self.deadline, self.grace_days, self.opt_out_deadline,
+                self.payment_date, self.budget]
+
+
+class NewRoundForm(RoundDatesForm):
+    scheme = SelectField(_l("Scheme"), validators=[InputRequired(_l("Choose a scheme."))])
+    year = WholeNumberField(_l("Grant year"), validators=[
+        InputRequired(_l("Enter the grant year, for example 2022.")),
+        NumberRange(2000, 2100, _l("Enter a year from 2000 to 2100."))])
+
+    def fields(self) -> list[Field]:
+        return [self.scheme, self.year, *super().fields()]
+
+
+def _new_round_form() -> NewRoundForm:
+    form = NewRoundForm()
+    language = str(get_locale())
+    schemes = db.session.scalars(sa.select(Scheme).order_by(Scheme.slug)).all()
+    form.scheme.choices = [(s.slug, s.name(language)) for s in schemes]
+    return form
+
+
+@bp.route("/admin/runder", methods=["GET", "POST"])
+@requires(Action.ADMIN)
+def rounds_list() -> str | Response | tuple[str, int]:
+    rounds.sync_schemes()
+    form = _new_round_form()
+    if form.validate_on_submit():
+        key = f"{form.scheme.data}/{form.year.data}"
+        try:
+            created = grants.open_round(key, form.dates(), budget=form.budget.data)
+        except rounds.RoundError:
+            db.session.rollback()
+            form.year.errors = [_("There is already a round of this scheme for this year.")]
+        else:
+            flash(_("The round %(key)s was created.", key=created.key), "success")
+            return redirect(url_for("admin.round_page", slug=created.scheme.slug,
+                                    year=created.year))
+    status = 400 if form.errors else 200
+    return render_template("admin/rounds.html", summaries=grants.round_summaries(),
+                           form=form, kroner=format_amount), status
+
+
+@bp.route("/admin/runder/<slug>/<int:year>", methods=["GET", "POST"])
+@requires(Action.ADMIN)
+def round_page(slug: str, year: int) -> str | Response | tuple[str, int]:
+    try:
+        found = rounds.find_round(f"{slug}/{year}")
+    except rounds.RoundError:
+        abort(404)
+    form = RoundDatesForm(obj=found)
+    if form.validate_on_submit():
+        if grants.update_round(found, form.dates(), form.budget.data):
+            flash(_("The round was saved."), "success")
+        return redirect(url_for("admin.round_page", slug=slug, year=year))
+    page = render_template("admin/rounds_round.html", round=found, form=form,
+                           kroner=format_amount, status_labels=STATUS_LABELS,
+                           **_grant_tables(found))
+    return page, 400 if form.errors else 200
+
+
+def _grant_tables(found: Round) -> dict[str, object]:
+    numbering = grants.Numbering.for_year(found.year)
+    rows = grants.grants_of(found)
+    events = db.session.execute(
+        sa.select(GrantEvent, Grant.municipality_number).join(Grant)
+        .where(Grant.round_id == found.id).order_by(GrantEvent.id.desc())).all()
+    return {"grants": rows, "names": {g.municipality_number: numbering.name(
+        g.municipality_number) for g in rows}, "events": events,
+        "total": sum(g.amount for g in rows)}

@@ -1,0 +1,1 @@
+"""The coordinator's report on a grant."""

@@ -1,0 +1,287 @@
+"""The coordinator's report: pages saved to the server, a summary, submit and receipt.
+
+Addresses name the report as users do: `/rapporter/<scheme>/<year>/<kommunenummer>`.
+Every view checks the municipality against the user's scope (404 and an audit event
+otherwise). Pages are saved on every post, valid or not, before the answer goes back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from forms.answers import answers_before, answers_from_json, evaluate, page_data
+from forms.builder import (
+    FormData,
+    SectionResult,
+    choice_options,
+    find_section,
+    format_answer,
+    render_text,
+    validate_section,
+    visible_questions,
+)
+from forms.messages import message
+from forms.model import Questionnaire, Section
+from survey_app import page_input
+from survey_app.access import Action, enforce, requires
+from survey_app.extensions import csrf
+from survey_app.models import Grant, GrantStatus, Municipality
+from survey_app.models import Response as ReportResponse
+from survey_app.models.users import utcnow
+from survey_app.questionnaire_view import fixed_texts, section_fields
+from survey_app.report import resume
+from survey_app.services import receipts, responses
+
+bp = Blueprint("report", __name__, url_prefix="/rapporter/<slug>/<int:year>/<number>")
+
+
+def _language() -> str:
+    return str(get_locale() or "nb")
+
+
+def _report(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
+    grant = responses.find_grant(slug, year, number) if number.isdigit() else None
+    municipality = responses.municipality_of(grant) if grant is not None else None
+    if grant is None or municipality is None:
+        abort(404)
+    enforce(Action.REPORT, municipality)
+    return grant, municipality
+
+
+def _urls(grant: Grant) -> dict[str, str]:
+    return {"slug": grant.round.scheme.slug, "year": str(grant.round.year),
+            "number": grant.municipality_number}
+
+
+def _editable(grant: Grant, response: ReportResponse | None) -> bool:
+    if grant.status == GrantStatus.OPTED_OUT:
+        return False
+    return response is None or response.status in responses.EDITABLE
+
+
+def _texts(language: str, context: dict[str, object]) -> dict[str, Any]:
+    return {"t": lambda text: render_text(text, language, context),
+            "msg": partial(message, language=language),
+            "show": partial(format_answer, language=language),
+            "options": partial(choice_options, language=language)}
+
+
+@bp.route("")
+@requires(Action.REPORT)
+def overview(slug: str, year: int, number: str) -> str:
+    grant, municipality = _report(slug, year, number)
+    response = responses.response_of(grant)
+    language = _language()
+    questionnaire = responses.questionnaire_of(grant, response)
+    evaluation = evaluate(questionnaire, responses.page_data(response),
+                          responses.context_of(grant), language)
+    return render_template(
+        "report/overview.html", grant=grant, m=municipality, response=response,
+        questionnaire=questionnaire, evaluation=evaluation, urls=_urls(grant),
+        editable=_editable(grant, response), saved=responses.page_data(response),
+        **_texts(language, responses.context_of(grant)))
+
+
+@bp.route("/side/<section_id>", methods=["GET", "POST"])
+@requires(Action.REPORT, anonymous_post=True)
+def page(slug: str, year: int, number: str, section_id: str) -> Any:
+    if request.method == "POST":  # an expired session or token: keep the answers
+        interrupted = resume.interrupted()
+        if interrupted is not None:
+            return interrupted
+    grant, municipality = _report(slug, year, number)
+    response = responses.response_of(grant)
+    questionnaire = responses.questionnaire_of(grant, response)
+    section = _section(questionnaire, section_id)
+    if not _editable(grant, response):
+        return redirect(url_for("report.overview", **_urls(grant)))
+    if request.method == "POST":
+        return _save(grant, municipality, response, questionnaire, section)
+    context = responses.context_of(grant)
+    data = page_data(section, responses.page_data(response), context)
+    view = _PageView(grant, municipality, response, questionnaire, section, data)
+    return view.render(result=view.validate(), show_errors=False)
+
+
+# The page checks its CSRF token itself (report.resume), so an expired token keeps the
+# answers instead of ending in an error page.
+csrf.exempt(page)
+
+
+def _section(questionnaire: Questionnaire, section_id: str) -> Section:
+    try:
+        return find_section(questionnaire, section_id)
+    except KeyError:
+        abort(404)
+
+
+def _save(grant: Grant, municipality: Municipality, response: ReportResponse | None,
+          questionnaire: Questionnaire, section: Section) -> Any:
+    posted, added = page_input.posted(section, request.form)
+    view = _PageView(grant, municipality, response, questionnaire, section, posted, added)
+    result = view.validate()
+    data = page_input.without_hidden(posted, result.hidden)
+    actor = current_user.email
+    started = response or responses.start(grant, actor)
+    try:
+        saved = responses.save_page(
+            started.id, section.id, data.as_dict(),
+            request.form.get("version", 0, type=int), actor)
+    except responses.ReportError:
+        return redirect(url_for("report.overview", **_urls(grant)))
+    view.response = responses.response_of(grant)
+    if saved.conflict is not None:
+        return view.render(result=result, show_errors=False, conflict=saved.conflict,
+                           version=saved.conflict.version, data=posted), 409
+    target = page_input.next_target(request.form.get("go", ""), questionnaire, section,
+                                    result, request.form)
+    if target is None:
+        return view.render(result=result, show_errors=True, saved=True, data=data)
+    return redirect(_target_url(grant, target))
+
+
+def _target_url(grant: Grant, target: str) -> str:
+    if target == page_input.SUMMARY:
+        return url_for("report.summary", **_urls(grant))
+    if target == page_input.OVERVIEW:
+        return url_for("report.overview", **_urls(grant))
+    return url_for("report.page", section_id=target, **_urls(grant))
+
+
+class _PageView:
+    """What one page of the report shows: figures, saved or posted values, problems."""
+
+    def __init__(self, grant: Grant, municipality: Municipality,
+                 response: ReportResponse | None, questionnaire: Questionnaire,
+                 section: Section, data: FormData, added: str | None = None) -> None:
+        self.grant, self.municipality, self.response = grant, municipality, response
+        self.questionnaire, self.section, self.data, self.added = (
+            questionnaire, section, data, added)
+        self.context = responses.context_of(grant)
+        self.language = _language()
+
+    def validate(self) -> SectionResult:
+        before = answers_before(self.questionnaire, self.section.id,
+                                responses.page_data(self.response), self.context)
+        return validate_section(self.questionnaire, self.section.id, self.data, self.context,
+                                before, self.language)
+
+    def render(self, result: SectionResult, show_errors: bool, saved: bool = False,
+               conflict: responses.Conflict | None = None, version: int | None = None,
+               data: FormData | None = None) -> str:
+        data = data if data is not None else self.data
+        index = self.questionnaire.sections.index(self.section)
+        texts = _texts(self.language, self.context)
+        return render_template(
+            "report/page.html", grant=self.grant, m=self.municipality,
+            questionnaire=self.questionnaire, section=self.section, index=index,
+            result=result, raw=data, errors=result.errors if show_errors else {},
+            hidden=result.hidden, rows=page_input.row_counts(self.section, data, self.added),
+            saved=saved, conflict=conflict, urls=_urls(self.grant),
+            conflict_answers=self._conflict_answers(conflict),
+            version=version if version is not None else self._version(),
+            field_views=section_fields(self.questionnaire, self.section.id, self.language,
+                                       self.context, show_conditions=False),
+            fixed=fixed_texts(self.language), show_conditions=False, **texts)
+
+    def _version(self) -> int:
+        return self.response.version if self.response is not None else 0
+
+    def _conflict_answers(self, conflict: responses.Conflict | None) -> list[tuple[str, str]]:
+        if conflict is None:
+            return []
+        theirs = validate_section(self.questionnaire, self.section.id,
+                                  FormData(conflict.data), self.context, {}, self.language)
+        return [(render_text(q.label, self.language, self.context),
+                 format_answer(q, theirs.answers[q.id], self.language))
+                for q in self.section.questions if q.id in theirs.answers]
+
+
+@bp.route("/side/<section_id>/synlighet", methods=["POST"])
+@requires(Action.REPORT)
+def visibility(slug: str, year: int, number: str, section_id: str) -> Response:
+    """Which questions the typed answers hide (for conditions.js); the server decides."""
+    grant, _ = _report(slug, year, number)
+    response = responses.response_of(grant)
+    questionnaire = responses.questionnaire_of(grant, response)
+    section = _section(questionnaire, section_id)
+    context = responses.context_of(grant)
+    before = answers_before(questionnaire, section.id, responses.page_data(response), context)
+    posted, _ = page_input.posted(section, request.form)
+    shown = visible_questions(questionnaire, section.id, posted, context, before)
+    return jsonify(hidden=[q.id for q in section.questions if q.id not in shown])
+
+
+@bp.route("/oppsummering")
+@requires(Action.REPORT)
+def summary(slug: str, year: int, number: str) -> str:
+    grant, municipality = _report(slug, year, number)
+    response = responses.response_of(grant)
+    language = _language()
+    questionnaire = responses.questionnaire_of(grant, response)
+    evaluation = evaluate(questionnaire, responses.page_data(response),
+                          responses.context_of(grant), language)
+    return render_template(
+        "report/summary.html", grant=grant, m=municipality, response=response,
+        questionnaire=questionnaire, evaluation=evaluation, urls=_urls(grant),
+        editable=_editable(grant, response), key=secrets.token_urlsafe(24),
+        late=responses.is_late(grant, utcnow()),
+        **_texts(language, responses.context_of(grant)))
+
+
+@bp.route("/send", methods=["POST"])
+@requires(Action.REPORT)
+def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int]:
+    grant, municipality = _report(slug, year, number)
+    try:
+        submitted = responses.submit(grant, request.form.get("key", ""), current_user.email,
+                                     _language())
+    except responses.ReportError as error:
+        return render_template("report/refused.html", grant=grant, m=municipality,
+                               code=error.code, urls=_urls(grant)), 409
+    if submitted.created:
+        receipts.send_receipt(grant, municipality, submitted.submission,
+                              [current_user.email], _language())
+    return redirect(url_for("report.receipt", n=submitted.submission.number, **_urls(grant)),
+                    code=303)
+
+
+def _submission(grant: Grant, n: int) -> tuple[ReportResponse, Any]:
+    response = responses.response_of(grant)
+    found = next((s for s in response.submissions if s.number == n), None) if response else None
+    if found is None:
+        abort(404)
+    return response, found
+
+
+@bp.route("/kvittering/<int:n>")
+@requires(Action.REPORT)
+def receipt(slug: str, year: int, number: str, n: int) -> str:
+    grant, municipality = _report(slug, year, number)
+    _, submission = _submission(grant, n)
+    language = _language()
+    questionnaire = responses.questionnaire_version(submission.questionnaire_id,
+                                                    submission.questionnaire_version)
+    answers = answers_from_json(questionnaire, submission.answers)
+    return render_template(
+        "report/receipt.html", grant=grant, m=municipality, submission=submission,
+        questionnaire=questionnaire, answers=answers, urls=_urls(grant),
+        **_texts(language, responses.context_of(grant)))
+
+
+@bp.route("/kvittering/<int:n>.pdf")
+@requires(Action.REPORT)
+def receipt_pdf(slug: str, year: int, number: str, n: int) -> Response:
+    grant, municipality = _report(slug, year, number)
+    _, submission = _submission(grant, n)
+    pdf = receipts.receipt_pdf(grant, municipality, submission, _language())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="kvittering-{submission.reference}.pdf"'})
+

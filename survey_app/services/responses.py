@@ -1,0 +1,300 @@
+"""A municipality's report: start, save a page, submit — each durable before it answers.
+
+Writes lock the response row first (an UPDATE that changes nothing takes the row lock on
+PostgreSQL and the write lock on SQLite), then read it fresh. So two servers saving the
+same draft at once are serialised by the database, a conflict is decided on the latest
+state, and SQLite never has to upgrade a read snapshot into a write (which fails at once
+instead of waiting).
+
+Pages are kept as typed (`Response.pages[section] = {"data": fields, "version": n,
+"by": email, "at": iso time}`), so a page that does not validate is still saved. A save
+says which response version its form was loaded at; if that page was saved by somebody
+else since, it is a conflict and nothing is overwritten. Saves of other pages merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from forms.answers import Evaluation, answers_hash, answers_to_json, evaluate
+from forms.builder import find_section
+from forms.model import Questionnaire
+from survey_app import audit
+from survey_app.extensions import db
+from survey_app.models import (
+    Grant,
+    GrantStatus,
+    Municipality,
+    Response,
+    ResponseStatus,
+    Round,
+    Scheme,
+    Submission,
+)
+from survey_app.models.users import utcnow
+from survey_app.questionnaires import all_questionnaires
+from survey_app.services.register import current_entry
+from survey_app.services.rounds import grant_context
+
+EDITABLE = (ResponseStatus.DRAFT, ResponseStatus.RETURNED)
+KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class ReportError(Exception):
+    """A report action refused; `code` names the reason for the page's message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# ---- finding things -------------------------------------------------------------------------
+
+
+def find_grant(slug: str, year: int, number: str) -> Grant | None:
+    return db.session.scalar(
+        sa.select(Grant).join(Round).join(Scheme)
+        .where(Scheme.slug == slug, Round.year == year, Grant.municipality_number == number))
+
+
+def municipality_of(grant: Grant) -> Municipality | None:
+    return current_entry(grant.municipality_number)
+
+
+def questionnaire_version(qid: str, version: int) -> Questionnaire:
+    for questionnaire in all_questionnaires():
+        if questionnaire.id == qid and questionnaire.version == version:
+            return questionnaire
+    raise LookupError(f"questionnaire {qid} v{version} is not loaded")
+
+
+def latest_questionnaire(qid: str) -> Questionnaire:
+    versions = [q for q in all_questionnaires() if q.id == qid]
+    if not versions:
+        raise LookupError(f"no questionnaire {qid} is loaded")
+    return max(versions, key=lambda q: q.version)
+
+
+def questionnaire_of(grant: Grant, response: Response | None) -> Questionnaire:
+    """A started report keeps its version; a new one gets the latest."""
+    if response is not None:
+        return questionnaire_version(response.questionnaire_id, response.questionnaire_version)
+    return latest_questionnaire(grant.round.scheme.questionnaire_id)
+
+
+def context_of(grant: Grant) -> dict[str, object]:
+    return grant_context(grant, municipality_of(grant))
+
+
+def response_of(grant: Grant) -> Response | None:
+    return db.session.scalar(sa.select(Response).where(Response.grant_id == grant.id))
+
+
+def page_data(response: Response | None) -> dict[str, Mapping[str, list[str]]]:
+    """The typed fields of every saved page, as `forms.answers.evaluate` reads them."""
+    pages = response.pages if response is not None else {}
+    return {sid: page["data"] for sid, page in pages.items()}
+
+
+def evaluation_of(grant: Grant, response: Response | None, language: str) -> Evaluation:
+    return evaluate(questionnaire_of(grant, response), page_data(response), context_of(grant),
+                    language)
+
+
+@dataclass(frozen=True)
+class Report:
+    grant: Grant
+    response: Response | None
+
+
+def reports_of(numbers: list[str]) -> list[Report]:
+    """The reports of these municipalities, the nearest deadline first, with their state:
+    a small grant calendar, like the table that ends seed 004."""
+    grants = db.session.scalars(
+        sa.select(Grant).join(Round).join(Scheme)
+        .where(Grant.municipality_number.in_(numbers))
+        .order_by(Round.deadline.desc(), Scheme.slug, Grant.municipality_number)).all()
+    found = {r.grant_id: r for r in db.session.scalars(
+        sa.select(Response).where(Response.grant_id.in_([g.id for g in grants])))}
+    return [Report(grant, found.get(grant.id)) for grant in grants]
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+def _locked(response_id: int) -> Response:
+    """The response, fresh, with its row locked until the transaction ends."""
+    db.session.commit()  # end the request's read snapshot: the write starts on the latest
+    db.session.execute(sa.update(Response).where(Response.id == response_id)
+                       .values(version=Response.version))
+    found = db.session.get(Response, response_id, populate_existing=True)
+    assert found is not None
+    return found
+
+
+def start(grant: Grant, actor: str) -> Response:
+    """The grant's response, created on first use (once, however many ask at once)."""
+    existing = response_of(grant)
+    if existing is not None:
+        return existing
+    questionnaire = questionnaire_of(grant, None)
+    response = Response(grant_id=grant.id, questionnaire_id=questionnaire.id,
+                        questionnaire_version=questionnaire.version,
+                        content_hash=questionnaire.content_hash, pages={},
+                        started_by=actor, updated_by=actor)
+    db.session.add(response)
+    try:
+        db.session.flush()
+    except IntegrityError:  # somebody else started it this very moment: theirs it is
+        db.session.rollback()
+        found = response_of(grant)
+        assert found is not None
+        return found
+    audit.record("response.start", "response", str(response.id),
+                 after={"grant": grant.id, "questionnaire": questionnaire.id,
+                        "version": questionnaire.version})
+    db.session.commit()
+    return response
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A page saved by somebody else after this form was loaded."""
+
+    section_id: str
+    data: Mapping[str, list[str]]
+    by: str
+    at: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Saved:
+    version: int
+    conflict: Conflict | None = None
+
+
+def save_page(response_id: int, section_id: str, data: Mapping[str, list[str]],
+              loaded_version: int, actor: str) -> Saved:
+    """Saves what was typed on one page, unless that page changed since it was loaded.
+
+    After a conflict the page is shown again loaded at the newer version, with both
+    answers side by side: saving it then is the respondent's explicit "keep mine".
+    """
+    response = _locked(response_id)
+    if response.status not in EDITABLE:
+        db.session.rollback()
+        raise ReportError("not-editable")
+    questionnaire = questionnaire_version(response.questionnaire_id,
+                                          response.questionnaire_version)
+    find_section(questionnaire, section_id)  # KeyError for a page that is not there
+    page = response.pages.get(section_id)
+    if page is not None and page["version"] > loaded_version:
+        db.session.rollback()
+        return Saved(response.version, Conflict(section_id, page["data"], page["by"],
+                                                page["at"], page["version"]))
+    version = response.version + 1
+    now = utcnow()
+    response.pages = {**response.pages, section_id: {
+        "data": dict(data), "version": version, "by": actor, "at": now.isoformat()}}
+    response.version, response.updated_at, response.updated_by = version, now, actor
+    response.current_section = section_id
+    db.session.commit()
+    return Saved(version)
+
+
+# ---- submitting -----------------------------------------------------------------------------
+
+
+def _initials(slug: str) -> str:
+    return "".join(part[0] for part in slug.split("-")).upper()
+
+
+def reference(grant: Grant, number: int) -> str:
+    """A receipt reference a person can read out: 2022-3405-LPH-1."""
+    return (f"{grant.round.year}-{grant.municipality_number}-"
+            f"{_initials(grant.round.scheme.slug)}-{number}")
+
+
+def is_late(grant: Grant, now: dt.datetime) -> bool:
+    return now.date() > grant.round.deadline
+
+
+@dataclass(frozen=True)
+class Submitted:
+    submission: Submission
+    created: bool  # False: this was a repeat of a submit already made
+
+
+def _repeat(key: str, stored_hash: str) -> Submitted | None:
+    previous = db.session.scalar(sa.select(Submission).where(Submission.idempotency_key == key))
+    if previous is None:
+        return None
+    if previous.answers_hash != stored_hash:
+        raise ReportError("key-reused")
+    return Submitted(previous, created=False)
+
+
+def submit(grant: Grant, key: str, actor: str, language: str) -> Submitted:
+    """Submits the draft once: a repeat with the same key and answers gets the same
+    submission; the same key with other answers is refused."""
+    if not KEY.match(key):
+        raise ReportError("bad-key")
+    existing = response_of(grant)
+    if existing is None:
+        raise ReportError("nothing-to-submit")
+    response = _locked(existing.id)
+    evaluation = evaluate(questionnaire_of(grant, response), page_data(response),
+                          context_of(grant), language)
+    stored = answers_to_json(evaluation.answers)
+    repeat = _repeat(key, answers_hash(stored))
+    if repeat is not None or response.status == ResponseStatus.SUBMITTED:
+        db.session.rollback()
+        if repeat is not None:
+            return repeat
+        assert response.latest_submission is not None
+        return Submitted(response.latest_submission, created=False)
+    if not evaluation.ok:
+        db.session.rollback()
+        raise ReportError("has-errors")
+    submission = _record(grant, response, key, stored, actor)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key won a race on another server: that one counts
+        db.session.rollback()
+        repeat = _repeat(key, answers_hash(stored))
+        if repeat is None:
+            raise
+        return repeat
+    return Submitted(submission, created=True)
+
+
+def _record(grant: Grant, response: Response, key: str, stored: dict[str, Any],
+            actor: str) -> Submission:
+    now = utcnow()
+    number = len(response.submissions) + 1
+    submission = Submission(
+        response=response, number=number, idempotency_key=key,
+        reference=reference(grant, number), questionnaire_id=response.questionnaire_id,
+        questionnaire_version=response.questionnaire_version,
+        content_hash=response.content_hash, answers=stored, answers_hash=answers_hash(stored),
+        submitted_at=now, submitted_by=actor, late=is_late(grant, now))
+    db.session.add(submission)
+    response.status = ResponseStatus.SUBMITTED
+    response.version += 1
+    response.updated_at, response.updated_by = now, actor
+    before = grant.status
+    if grant.status in (GrantStatus.ALLOCATED, GrantStatus.PAID):
+        grant.status = GrantStatus.REPORTED
+    audit.record("response.submit", "response", str(response.id),
+                 before={"grant_status": before},
+                 after={"reference": submission.reference, "late": submission.late,
+                        "answers_sha256": submission.answers_hash})
+    return submission
