@@ -86,7 +86,8 @@ def seed_command() -> None:
         sys.exit(1)
     report = demo.seed()
     click.echo(f"Register: {report.municipalities_added} municipalities added. "
-               f"Users: {len(report.users_added)} added.")
+               f"Users: {len(report.users_added)} added. "
+               f"Rounds: {', '.join(report.rounds_added) or 'none'} added.")
     click.echo("Demo logins (e-mail / password):")
     for user in demo.DEMO_USERS:
         click.echo(f"  {user.email:42} {user.password:22} {user.description}")

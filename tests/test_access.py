@@ -24,6 +24,9 @@ EXPECTED_GET = {
     "/tilgjengelighet": EVERYONE,
     "/mine-rapporter": {"coordinator", "admin"},
     "/gjennomgang": {"reviewer_national", "reviewer_innlandet", "admin"},
+    "/gjennomgang/runder": {"reviewer_national", "reviewer_innlandet", "admin"},
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022": {"reviewer_national",
+                                                         "reviewer_innlandet", "admin"},
     "/revisjon": {"auditor", "admin"},
     "/register": {"reviewer_national", "reviewer_innlandet", "auditor", "admin"},
     "/admin": {"admin"},
@@ -31,6 +34,10 @@ EXPECTED_GET = {
     "/admin/runder": {"admin"},
     "/admin/runder/lavterskel-psykisk-helse/2022": {"admin"},
     "/logg": {"auditor", "admin"},
+    "/admin/utboks": {"admin"},
+    "/admin/utboks/1": {"admin"},  # the `mail_samples` mail
+    # The token is the credential: a valid invitation link opens for whoever holds it.
+    "/invitasjon/proevelenke-for-tilgangstesten": EVERYONE,
     "/kommuner/3405": SIGNED_IN,
     "/kommuner/0301": {"reviewer_national", "auditor", "admin"},
     "/skjema": PREVIEWERS,
@@ -54,7 +61,29 @@ EXPECTED_GET = {
 SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
-               "n": ["1"]}
+               "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"]}
+
+
+@pytest.fixture
+def mail_samples(app, lavterskel) -> None:
+    """One mail in the outbox and a valid invitation link (for 3405's post box, which has
+    no account yet) with the sample token, so their pages have something to show."""
+    import datetime as dt
+
+    from survey_app.models import Grant, Invitation, OutboxMail, Recipient
+    from survey_app.services.invitations import hash_token
+
+    with app.app_context():
+        grant = db.session.scalar(sa.select(Grant).where(Grant.municipality_number == "3405"))
+        recipient = Recipient(grant_id=grant.id, email="postmottak@lillehammer.kommune.no",
+                              kind="postbox")
+        db.session.add_all([recipient, OutboxMail(to=recipient.email, subject="Invitasjon",
+                                                  body="…", kind="invitation")])
+        db.session.flush()
+        db.session.add(Invitation(
+            recipient_id=recipient.id, token_hash=hash_token(SAMPLE_ARGS["token"][0]),
+            expires_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)))
+        db.session.commit()
 
 
 def urls_of(rule) -> list[str]:
@@ -81,7 +110,8 @@ def test_every_page_is_in_the_access_matrix(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, role):
+def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, mail_samples,
+                                             role):
     if role != "anonymous":
         auth.login(users[role])
     for url, allowed in EXPECTED_GET.items():

@@ -47,10 +47,11 @@ def check_credentials(email: str, password: str) -> User | Refusal:
     return Refusal(_("The e-mail address or the password is wrong."), 401)
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, via: str | None = None) -> None:
     """Signs the user in with a fresh session (no fixation), keeping the chosen language."""
     clear_failures(user.email)
-    audit.record("user.sign-in", "user", user.id, actor=user)
+    audit.record("user.sign-in", "user", user.id, actor=user,
+                 after={"via": via} if via else None)
     db.session.commit()
     language = session.get("lang")
     session.clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -15,18 +14,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
+from flask_login import current_user, logout_user
+from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
 
 from survey_app import audit
 from survey_app.access import public
 from survey_app.auth.forms import LanguageForm, SignInForm
 from survey_app.auth.invitation_form import SetPasswordForm
+from survey_app.auth.signin import Refusal, check_credentials, start_session
 from survey_app.extensions import db
-from survey_app.models import User
 from survey_app.models.users import utcnow
-from survey_app.security import clear_failures, record_failure, safe_next, sign_in_blocked
+from survey_app.security import safe_next
 from survey_app.services import invitations
 
 bp = Blueprint("auth", __name__)
@@ -44,41 +43,14 @@ def login() -> str | Response | tuple[str, int]:
     form = SignInForm(email=request.args.get("email", "")[:254] or None)
     error, status = None, 200
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        client = request.remote_addr or "unknown"
-        if sign_in_blocked(email, client):
-            minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
-            error = _("Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                      minutes=minutes)
-            status = 429
-        else:
-            user = db.session.scalar(sa.select(User).where(User.email == email))
-            if user is None:
-                check_password_hash(_DUMMY_HASH, form.password.data)
-            elif user.active and user.check_password(form.password.data):
-                return _sign_in(user)
-            record_failure(email, client)
-            error = _("The e-mail address or the password is wrong.")
-            status = 401
+        outcome = check_credentials(form.email.data, form.password.data)
+        if not isinstance(outcome, Refusal):
+            start_session(outcome)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+        error, status = outcome.message, outcome.status
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form, error=error), status
-
-
-def _sign_in(user: User) -> Response:
-    clear_failures(user.email)
-    audit.record("user.sign-in", "user", user.id, actor=user)
-    db.session.commit()
-    _start_session(user)
-    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-
-
-def _start_session(user: User) -> None:
-    language = session.get("lang")
-    session.clear()  # a fresh session on sign-in: no fixation
-    if language:
-        session["lang"] = language
-    login_user(user)
 
 
 @bp.route("/logg-ut", methods=["POST"])
@@ -121,10 +93,7 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     form = SetPasswordForm()
     if form.validate_on_submit():
         user = invitations.accept_invitation(check, form.password.data, utcnow())
-        clear_failures(user.email)
-        audit.record("user.sign-in", "user", user.id, actor=user, after={"via": "invitation"})
-        db.session.commit()
-        _start_session(user)
+        start_session(user, via="invitation")
         return redirect(url_for("main.my_reports"))
     email = check.user.email if check.user else check.invitation.recipient.email
     return render_template("auth/invitation.html", form=form, email=email), (

@@ -61,7 +61,7 @@ def _urls(grant: Grant) -> dict[str, str]:
 
 
 def _editable(grant: Grant, response: ReportResponse | None) -> bool:
-    if grant.status == GrantStatus.OPTED_OUT:
+    if grant.status in (GrantStatus.OPTED_OUT, GrantStatus.CLOSED):
         return False
     return response is None or response.status in responses.EDITABLE
 
@@ -248,7 +248,8 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
                                code=error.code, urls=_urls(grant)), 409
     if submitted.created:
         receipts.send_receipt(grant, municipality, submitted.submission,
-                              [current_user.email], _language())
+                              receipts.receipt_addresses(grant, current_user.email),
+                              _language())
     return redirect(url_for("report.receipt", n=submitted.submission.number, **_urls(grant)),
                     code=303)
 

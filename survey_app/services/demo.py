@@ -1,10 +1,11 @@
-"""Demo data for a development checkout: the register and one user per role.
+"""Demo data for a development checkout: the register, one user per role, and rounds.
 
 Idempotent: what exists is left exactly as it is, so a second run changes nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import User
 from survey_app.services import register
+from survey_app.services.demo_rounds import seed_rounds
 from survey_app.services.users import create_user
 
 
@@ -41,6 +43,7 @@ DEMO_USERS = (
 class SeedReport:
     municipalities_added: int
     users_added: list[str]
+    rounds_added: list[str]
 
 
 def seed() -> SeedReport:
@@ -55,4 +58,5 @@ def seed() -> SeedReport:
         create_user(demo.email, demo.role, municipalities=demo.municipalities,
                     office=demo.office, password=demo.password, name=demo.description)
         added.append(demo.email)
-    return SeedReport(result.added, added)
+    db.session.commit()
+    return SeedReport(result.added, added, seed_rounds(dt.date.today()).created)

@@ -13,7 +13,9 @@ from fpdf import FPDF
 
 from forms.answers import answers_from_json
 from forms.builder import format_answer, render_text
-from survey_app.models import Grant, Municipality, Submission
+from survey_app.extensions import db
+from survey_app.mail import send_mail
+from survey_app.models import Grant, Mailbox, Municipality, Submission
 from survey_app.services import responses
 
 log = logging.getLogger(__name__)
@@ -89,11 +91,16 @@ def receipt_pdf(grant: Grant, municipality: Municipality, submission: Submission
     return bytes(pdf.output())
 
 
+def receipt_addresses(grant: Grant, submitter: str) -> list[str]:
+    """The person who submitted, and the municipality's post box for its archive."""
+    mailbox = db.session.get(Mailbox, grant.municipality_number)
+    return [submitter] + ([mailbox.email] if mailbox and mailbox.email != submitter else [])
+
+
 def send_receipt(grant: Grant, municipality: Municipality, submission: Submission,
                  to: list[str], language: str) -> None:
     """Mails the receipt; a failure is logged, never undoes the submission."""
     from survey_app.extensions import db
-    from survey_app.mail import send_mail
 
     with force_locale(language):
         heading = render_template("report/receipt_heading.txt", grant=grant, m=municipality,

@@ -1,0 +1,1 @@
+"""The reviewers' pages: tracking the rounds within their scope."""
