@@ -5,7 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Municipality, User
+from survey_app.models import (
+    AuditEvent,
+    Grant,
+    GrantEvent,
+    Municipality,
+    Response,
+    Round,
+    Submission,
+    User,
+)
 from survey_app.services.demo import DEMO_USERS
 
 
@@ -14,7 +23,8 @@ def snapshot() -> tuple:
         return sorted(tuple(getattr(r, c.name) for c in model.__table__.columns)
                       for r in db.session.scalars(sa.select(model)))
 
-    return rows(Municipality), rows(User), rows(AuditEvent)
+    return (rows(Municipality), rows(User), rows(AuditEvent), rows(Round), rows(Grant),
+            rows(GrantEvent), rows(Response), rows(Submission))
 
 
 def test_demo_seed_prints_working_logins_and_is_idempotent(app, runner, client):
@@ -41,3 +51,23 @@ def test_demo_seed_refuses_in_production(make_app):
     result = production.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 1
     assert "not loaded in production" in result.output
+
+
+def test_the_demo_rounds_have_the_letters_figures_and_a_realistic_spread(app, runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    listed = runner.invoke(args=["grants", "list", "lavterskel-psykisk-helse/2022"])
+    lines = [line.split(";") for line in listed.output.splitlines()]
+    assert len(lines) == 357
+    assert sum(int(amount) for _, _, amount, _ in lines) == 100_000_000
+    statuses = [status for *_, status in lines]
+    assert statuses.count("opted_out") == 3
+    with app.app_context():
+        submissions = db.session.scalars(sa.select(Submission)).all()
+        drafts = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
+            Response.status == "draft"))
+    late = sum(s.late for s in submissions)
+    assert 250 < len(submissions) < 354 and 0 < late < len(submissions) / 4
+    assert 0 < drafts < 60 and len(submissions) + drafts < 354  # some never opened
+    rounds = runner.invoke(args=["rounds", "list"]).output
+    assert "kommunalt-rusarbeid-overgang/2024" in rounds
+    assert "langvarige-sammensatte-voksne/" in rounds

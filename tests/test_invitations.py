@@ -87,7 +87,7 @@ def test_only_the_hash_of_the_token_is_stored(smtp_app, smtp_server):  # noqa: F
     assert all("[personlig lenke]" in body for body in bodies)
 
 
-def test_the_coordinator_follows_the_link_chooses_a_password_and_lands_on_her_reports(
+def test_the_coordinator_follows_the_link_chooses_a_password_and_lands_on_the_report(
         smtp_app, smtp_server):  # noqa: F811
     invite(smtp_app)
     link = link_in(smtp_server.to(KLEPP_COORDINATOR)[0])
@@ -97,9 +97,10 @@ def test_the_coordinator_follows_the_link_chooses_a_password_and_lands_on_her_re
     assert KLEPP_COORDINATOR in page.get_data(as_text=True)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/mine-rapporter"
-    reports = client.get("/mine-rapporter")
-    assert reports.status_code == 200 and "Klepp" in reports.get_data(as_text=True)
+    # straight to the report the invitation was about
+    assert response.headers["Location"] == "/rapporter/lavterskel-psykisk-helse/2022/1120"
+    report = client.get(response.headers["Location"])
+    assert report.status_code == 200 and "Klepp" in report.get_data(as_text=True)
     client.post("/logg-ut")
     signed_in = client.post("/logg-inn", data={"email": KLEPP_COORDINATOR,
                                                "password": NEW_PASSWORD})
@@ -128,7 +129,7 @@ def test_a_post_box_gets_a_coordinator_account_for_its_municipality_on_first_use
     client = smtp_app.test_client()
     link = link_in(smtp_server.to(LILLEHAMMER_POSTBOX)[0])
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert response.headers["Location"] == "/mine-rapporter"
+    assert response.headers["Location"] == "/rapporter/lavterskel-psykisk-helse/2022/3405"
     with smtp_app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == LILLEHAMMER_POSTBOX))
         assert (user.role, user.municipality_numbers) == ("coordinator", {"3405"})

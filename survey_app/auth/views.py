@@ -24,6 +24,7 @@ from survey_app.auth.forms import LanguageForm, SignInForm
 from survey_app.auth.invitation_form import SetPasswordForm
 from survey_app.auth.signin import Refusal, check_credentials, start_session
 from survey_app.extensions import db
+from survey_app.models import Grant
 from survey_app.models.users import utcnow
 from survey_app.security import safe_next
 from survey_app.services import invitations
@@ -77,6 +78,15 @@ def set_language(language: str) -> Response:
     return redirect(safe_next(form.next.data) or url_for("main.home"))
 
 
+def _report_of(grant_id: int) -> str:
+    """The report the invitation was about: where the coordinator wants to land."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        return url_for("main.my_reports")
+    return url_for("report.overview", slug=grant.round.scheme.slug, year=grant.round.year,
+                   number=grant.municipality_number)
+
+
 @bp.route("/invitasjon/<token>", methods=["GET", "POST"])
 @public  # the token in the link is the credential
 def invitation(token: str) -> str | Response | tuple[str, int]:
@@ -94,7 +104,7 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         user = invitations.accept_invitation(check, form.password.data, utcnow())
         start_session(user, via="invitation")
-        return redirect(url_for("main.my_reports"))
+        return redirect(_report_of(check.invitation.recipient.grant_id))
     email = check.user.email if check.user else check.invitation.recipient.email
     return render_template("auth/invitation.html", form=form, email=email), (
         400 if form.is_submitted() else 200)

@@ -36,11 +36,11 @@ def version_in(html: str) -> str:
 
 
 def save(client, section: str, answers: dict[str, object], go: str = "next",
-         version: str | None = None):
-    page = client.get(f"{REPORT}/side/{section}").get_data(as_text=True)
+         version: str | None = None, report: str = REPORT):
+    page = client.get(f"{report}/side/{section}").get_data(as_text=True)
     data = {"csrf_token": csrf_token_in(page), "version": version or version_in(page),
             "go": go, **answers}
-    return client.post(f"{REPORT}/side/{section}", data=data)
+    return client.post(f"{report}/side/{section}", data=data)
 
 
 def response_row(app) -> Response | None:
