@@ -73,20 +73,25 @@ def _texts(language: str, context: dict[str, object]) -> dict[str, Any]:
             "options": partial(choice_options, language=language)}
 
 
-@bp.route("")
-@requires(Action.REPORT)
-def overview(slug: str, year: int, number: str) -> str:
+def _whole_report(slug: str, year: int, number: str) -> dict[str, Any]:
+    """What the overview and the summary show: every page evaluated, in order."""
     grant, municipality = _report(slug, year, number)
     response = responses.response_of(grant)
     language = _language()
     questionnaire = responses.questionnaire_of(grant, response)
-    evaluation = evaluate(questionnaire, responses.page_data(response),
-                          responses.context_of(grant), language)
-    return render_template(
-        "report/overview.html", grant=grant, m=municipality, response=response,
-        questionnaire=questionnaire, evaluation=evaluation, urls=_urls(grant),
-        editable=_editable(grant, response), saved=responses.page_data(response),
-        **_texts(language, responses.context_of(grant)))
+    context = responses.context_of(grant)
+    return {"grant": grant, "m": municipality, "response": response,
+            "questionnaire": questionnaire, "urls": _urls(grant),
+            "evaluation": evaluate(questionnaire, responses.page_data(response), context,
+                                   language),
+            "editable": _editable(grant, response), "saved": responses.page_data(response),
+            **_texts(language, context)}
+
+
+@bp.route("")
+@requires(Action.REPORT)
+def overview(slug: str, year: int, number: str) -> str:
+    return render_template("report/overview.html", **_whole_report(slug, year, number))
 
 
 @bp.route("/side/<section_id>", methods=["GET", "POST"])
@@ -222,18 +227,9 @@ def visibility(slug: str, year: int, number: str, section_id: str) -> Response:
 @bp.route("/oppsummering")
 @requires(Action.REPORT)
 def summary(slug: str, year: int, number: str) -> str:
-    grant, municipality = _report(slug, year, number)
-    response = responses.response_of(grant)
-    language = _language()
-    questionnaire = responses.questionnaire_of(grant, response)
-    evaluation = evaluate(questionnaire, responses.page_data(response),
-                          responses.context_of(grant), language)
-    return render_template(
-        "report/summary.html", grant=grant, m=municipality, response=response,
-        questionnaire=questionnaire, evaluation=evaluation, urls=_urls(grant),
-        editable=_editable(grant, response), key=secrets.token_urlsafe(24),
-        late=responses.is_late(grant, utcnow()),
-        **_texts(language, responses.context_of(grant)))
+    report = _whole_report(slug, year, number)
+    return render_template("report/summary.html", key=secrets.token_urlsafe(24),
+                           late=responses.is_late(report["grant"], utcnow()), **report)
 
 
 @bp.route("/send", methods=["POST"])
