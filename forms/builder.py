@@ -544,7 +544,10 @@ def _check_row(run: _Run, group: Question, field: QuestionField, index: int,
     for column in group.columns:
         key = f"{group.id}-{index}-{column.id}"
         values[column.id] = None
-        if column.type == "info" or not _visible(column, values):
+        if column.type == "info":
+            continue
+        if not _visible(column, values):
+            run.result.hidden.add(key)  # the cell's answer is dropped, like a question's
             continue
         if column.type == "computed":
             kept[column.id] = values[column.id] = _evaluate(column, values)
@@ -622,6 +625,15 @@ def section_visible(section: Section, context: Mapping[str, object],
     values: dict[str, object] = {k: _for_expression(v) for k, v in previous_answers.items()}
     values.update(context)
     return bool(section.show_if.is_true(values))
+
+
+def hidden_keys(questionnaire: Questionnaire, section_id: str, formdata: Any,
+                context: Mapping[str, object],
+                previous_answers: Mapping[str, object]) -> list[str]:
+    """What these answers hide on the page: question ids, and the `<group>-<row>-<column>`
+    keys of cells whose column condition is false in that row (for conditions.js)."""
+    return sorted(validate_section(questionnaire, section_id, formdata, context,
+                                   previous_answers).hidden)
 
 
 def visible_questions(questionnaire: Questionnaire, section_id: str, formdata: Any,

@@ -180,3 +180,19 @@ def test_an_unticked_others_text_is_dropped_but_the_question_stays_for_the_scrip
     assert "Skal ikke beholdes" not in page
     # Rendered but hidden, so that ticking "Annet" can show it again without a post.
     assert '<div class="question" data-question="services_strengthened_other" hidden>' in page
+
+
+def test_a_cell_hidden_by_its_column_condition_is_hidden_on_the_page_and_for_the_script(
+        make_app, users, tmp_path):
+    from tests.forms.test_builder import COLUMN_CONDITION
+
+    (tmp_path / "kolonne.v1.yaml").write_text(COLUMN_CONDITION, "utf-8")
+    client = make_app(QUESTIONNAIRES_DIR=str(tmp_path)).test_client()
+    client.post("/logg-inn", data={"email": users["reviewer_national"],
+                                   "password": "correct horse battery"})
+    posted = {"positions-0-fte": "100", "positions-1-fte": "50"}
+    page = client.post("/skjema/kolonne/v1/positions", data=posted).get_data(as_text=True)
+    assert '<div data-question="positions-0-why_part_time" hidden>' in page
+    assert '<div data-question="positions-1-why_part_time">' in page
+    answer = client.post("/skjema/kolonne/v1/positions/synlighet", data=posted)
+    assert answer.get_json() == {"hidden": ["positions-0-why_part_time"]}

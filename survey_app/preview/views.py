@@ -21,9 +21,9 @@ from forms.builder import (
     choice_options,
     find_section,
     format_answer,
+    hidden_keys,
     render_text,
     validate_section,
-    visible_questions,
 )
 from forms.messages import message
 from forms.model import Questionnaire, Section
@@ -95,10 +95,9 @@ def visibility(qid: str, version: int, section_id: str) -> Response:
     The server stays the only evaluator of conditions: the script sends what is typed
     and only shows or hides what this answers, so browser and post never disagree.
     """
-    questionnaire, current = _questionnaire_section(qid, version, section_id)
-    shown = visible_questions(questionnaire, section_id, page_input.form_data(request.form),
-                             DEMO_CONTEXT, {})
-    return jsonify(hidden=[q.id for q in current.questions if q.id not in shown])
+    questionnaire, _ = _questionnaire_section(qid, version, section_id)
+    return jsonify(hidden=hidden_keys(questionnaire, section_id,
+                                      page_input.form_data(request.form), DEMO_CONTEXT, {}))
 
 
 @bp.route("/skjema/<qid>/v<int:version>/<section_id>", methods=["GET", "POST"])

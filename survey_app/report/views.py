@@ -23,9 +23,9 @@ from forms.builder import (
     choice_options,
     find_section,
     format_answer,
+    hidden_keys,
     render_text,
     validate_section,
-    visible_questions,
 )
 from forms.messages import message
 from forms.model import Questionnaire, Section
@@ -220,8 +220,7 @@ def visibility(slug: str, year: int, number: str, section_id: str) -> Response:
     context = responses.context_of(grant)
     before = answers_before(questionnaire, section.id, responses.page_data(response), context)
     posted, _ = page_input.posted(section, request.form)
-    shown = visible_questions(questionnaire, section.id, posted, context, before)
-    return jsonify(hidden=[q.id for q in section.questions if q.id not in shown])
+    return jsonify(hidden=hidden_keys(questionnaire, section.id, posted, context, before))
 
 
 @bp.route("/oppsummering")

@@ -287,3 +287,43 @@ def test_any_text_in_any_field_gives_messages_not_exceptions(questionnaire, sect
     posted = MultiDict([(name, data.draw(st.text(max_size=40), label=name)) for name in names])
     result = validate_section(questionnaire, section.id, posted, CONTEXT, {}, "nb")
     assert all(isinstance(text, str) for texts in result.errors.values() for text in texts)
+
+
+COLUMN_CONDITION = """id: kolonne
+version: 1
+scheme: "765.62"
+title: {nb: Stillinger}
+sections:
+  - id: positions
+    title: {nb: Stillinger}
+    questions:
+      - id: positions
+        type: group
+        label: {nb: Stillinger}
+        questions:
+          - {id: fte, type: percent, required: true, label: {nb: Stillingsprosent}}
+          - id: why_part_time
+            type: text
+            required: true
+            show_if: "fte < 100"
+            label: {nb: Hvorfor deltid?}
+"""
+
+
+def test_a_column_condition_hides_the_cell_in_its_row_only_and_drops_its_answer():
+    from forms.builder import hidden_keys, validate_section
+
+    questionnaire, problems = load_text(COLUMN_CONDITION, "kolonne.v1.yaml")
+    assert problems == []
+    posted = {"positions-0-fte": "100", "positions-0-why_part_time": "skrevet før",
+              "positions-1-fte": "50", "positions-1-why_part_time": "Delt stilling"}
+    result = validate_section(questionnaire, "positions", posted, {}, {})
+    assert result.errors == {}
+    assert result.answers["positions"] == [
+        {"fte": Decimal("100")}, {"fte": Decimal("50"), "why_part_time": "Delt stilling"}]
+    assert hidden_keys(questionnaire, "positions", posted, {}, {}) == [
+        "positions-0-why_part_time"]
+    # required only where shown: an empty reason in the part-time row is an error
+    result = validate_section(questionnaire, "positions", {**posted,
+                              "positions-1-why_part_time": ""}, {}, {})
+    assert list(result.errors) == ["positions-1-why_part_time"]
