@@ -1,6 +1,14 @@
 """Database models, one module per concern."""
 
 from survey_app.models.audit import AuditEvent
+from survey_app.models.compliance import (
+    Claim,
+    ClaimStatus,
+    Flag,
+    FlagEvent,
+    FlagStatus,
+    ReviewComment,
+)
 from survey_app.models.mail import Invitation, Mailbox, OutboxMail, Recipient, Reminder
 from survey_app.models.register import Municipality
 from survey_app.models.responses import Response, ResponseStatus, Submission
@@ -16,8 +24,31 @@ from survey_app.models.rounds import (
 from survey_app.models.users import LoginAttempt, Role, User, UserMunicipality
 
 __all__ = [
-    "Administration", "AuditEvent", "Grant", "GrantEvent", "GrantStatus", "Invitation",
-    "LoginAttempt", "Mailbox", "Municipality", "OutboxMail", "Position", "Recipient",
-    "Reminder", "Response", "ResponseStatus", "Role", "Round", "Scheme", "Submission", "User",
+    "Administration",
+    "AuditEvent",
+    "Claim",
+    "ClaimStatus",
+    "Flag",
+    "FlagEvent",
+    "FlagStatus",
+    "Grant",
+    "GrantEvent",
+    "GrantStatus",
+    "Invitation",
+    "LoginAttempt",
+    "Mailbox",
+    "Municipality",
+    "OutboxMail",
+    "Position",
+    "Recipient",
+    "Reminder",
+    "Response",
+    "ResponseStatus",
+    "ReviewComment",
+    "Role",
+    "Round",
+    "Scheme",
+    "Submission",
+    "User",
     "UserMunicipality",
 ]
