@@ -118,7 +118,7 @@ def scoped_municipalities(round_: Round, user: User) -> list[Municipality]:
 
 
 @dataclass
-class _Facts:
+class Participation:
     response_status: str | None = None
     started_at: dt.datetime | None = None
     submitted_at: dt.datetime | None = None
@@ -127,7 +127,7 @@ class _Facts:
     opened_at: dt.datetime | None = None
 
 
-def state_of(grant_status: str, facts: _Facts) -> State:
+def state_of(grant_status: str, facts: Participation) -> State:
     """The state by precedence: declined > returned > late > on time > started > opened >
     invited > not invited."""
     if grant_status == GrantStatus.OPTED_OUT:
@@ -143,21 +143,21 @@ def state_of(grant_status: str, facts: _Facts) -> State:
     return State.INVITED if facts.invited_at is not None else State.NOT_INVITED
 
 
-def _facts_of(round_: Round) -> dict[int, _Facts]:
+def participation_facts(round_: Round) -> dict[int, Participation]:
     """Responses, first submissions and invitations of every grant in the round: 3 queries."""
     of_round = Grant.round_id == round_.id
-    facts: dict[int, _Facts] = {}
+    facts: dict[int, Participation] = {}
     for grant_id, status, started_at in db.session.execute(
             sa.select(Response.grant_id, Response.status, Response.started_at)
             .join(Grant, Grant.id == Response.grant_id).where(of_round)):
-        f = facts.setdefault(grant_id, _Facts())
+        f = facts.setdefault(grant_id, Participation())
         f.response_status, f.started_at = status, started_at
     for grant_id, submitted_at, late in db.session.execute(
             sa.select(Response.grant_id, Submission.submitted_at, Submission.late)
             .join(Response, Response.id == Submission.response_id)
             .join(Grant, Grant.id == Response.grant_id)
             .where(of_round, Submission.number == 1)):
-        f = facts.setdefault(grant_id, _Facts())
+        f = facts.setdefault(grant_id, Participation())
         f.submitted_at, f.late = submitted_at, late
     for grant_id, sent_at, opened_at in db.session.execute(
             sa.select(Recipient.grant_id, sa.func.min(Invitation.sent_at),
@@ -165,7 +165,7 @@ def _facts_of(round_: Round) -> dict[int, _Facts]:
             .join(Recipient, Recipient.id == Invitation.recipient_id)
             .join(Grant, Grant.id == Recipient.grant_id)
             .where(of_round).group_by(Recipient.grant_id)):
-        f = facts.setdefault(grant_id, _Facts())
+        f = facts.setdefault(grant_id, Participation())
         f.invited_at, f.opened_at = sent_at, opened_at
     return facts
 
@@ -179,13 +179,13 @@ def grant_states(round_: Round, municipalities: Iterable[Municipality]) -> list[
     grants = db.session.execute(
         sa.select(Grant.id, Grant.municipality_number, Grant.amount, Grant.status)
         .where(Grant.round_id == round_.id).order_by(Grant.municipality_number)).all()
-    facts = _facts_of(round_)
+    facts = participation_facts(round_)
     states = []
     for grant in grants:
         m = by_number.get(grant.municipality_number)
         if m is None:
             continue
-        f = facts.get(grant.id, _Facts())
+        f = facts.get(grant.id, Participation())
         states.append(GrantState(
             number=m.number, name=m.display_name, county_number=m.county_number,
             county_name=m.county_name, office=m.office, amount=grant.amount,
