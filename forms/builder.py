@@ -467,12 +467,12 @@ def input_id(question: Question, key: str) -> str:
     return f"{key}-0" if radios or question.type == "matrix" else key
 
 
-def _for_expression(value: object) -> object:
+def for_expression(value: object) -> object:
     """Answers as expressions see them: "don't know" on a scale is no number."""
     if value == DONT_KNOW:
         return None
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        return [{k: _for_expression(v) for k, v in row.items()} for row in value]
+        return [{k: for_expression(v) for k, v in row.items()} for row in value]
     return value
 
 
@@ -513,7 +513,7 @@ def _check_answer(run: _Run, question: Question, key: str, value: object,
         if question.required:
             run.error(question, key, message(Msg.FIELD_REQUIRED, run.language))
         return None
-    values[question.id] = _for_expression(value)
+    values[question.id] = for_expression(value)
     for check in question.validation:
         if _rules_can_run(question, check.rule, values, run.answer_ids) and \
                 not check.rule.is_true(values):
@@ -592,7 +592,7 @@ def _check_question(run: _Run, question: Question, form: wtforms.Form) -> None:
         value = _check_answer(run, question, question.id, field.data, run.values,
                               field.problems.get(question.id))
     run.result.answers[question.id] = value
-    run.values[question.id] = _for_expression(value)
+    run.values[question.id] = for_expression(value)
 
 
 def validate_section(questionnaire: Questionnaire, section_id: str, formdata: Any,
@@ -605,7 +605,7 @@ def validate_section(questionnaire: Questionnaire, section_id: str, formdata: An
     """
     section = find_section(questionnaire, section_id)
     form = build_form_class(questionnaire, section_id)(FormData(formdata), meta={"csrf": False})
-    values: dict[str, object] = {k: _for_expression(v) for k, v in previous_answers.items()}
+    values: dict[str, object] = {k: for_expression(v) for k, v in previous_answers.items()}
     values.update(context)
     answer_ids = frozenset(q.id for q in questionnaire.questions())
     run = _Run(SectionResult(), values, context, language, answer_ids)
@@ -622,7 +622,7 @@ def section_visible(section: Section, context: Mapping[str, object],
     """Whether a page is shown at all, given the answers of the pages before it."""
     if section.show_if is None:
         return True
-    values: dict[str, object] = {k: _for_expression(v) for k, v in previous_answers.items()}
+    values: dict[str, object] = {k: for_expression(v) for k, v in previous_answers.items()}
     values.update(context)
     return bool(section.show_if.is_true(values))
 

@@ -68,13 +68,13 @@ class LoadResult:
         return not self.problems
 
 
-def _yaml() -> YAML:
+def yaml_parser() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     return yaml
 
 
-class _Reader:
+class Reader:
     """Reads one file; collects problems instead of stopping at the first."""
 
     def __init__(self, path: str) -> None:
@@ -175,7 +175,8 @@ class _Reader:
             return False
         return value
 
-    def expression(self, node: CommentedMap, key: str, names: Mapping[str, Any]) -> Any:
+    def expression(self, node: CommentedMap, key: str, names: Mapping[str, Any],
+                   expect: Any = None) -> Any:
         source = node[key]
         line, column = self.value_at(node, key)
         if isinstance(source, bool | int | float):
@@ -185,7 +186,7 @@ class _Reader:
             return None
         quoted = isinstance(source, DoubleQuotedScalarString | SingleQuotedScalarString)
         try:
-            return ex.compile_expression(str(source), names)
+            return ex.compile_expression(str(source), names, expect=expect)
         except ex.ExpressionError as error:
             # On a one-line value the offset lands on the very character.
             self.problems.append(Problem(self.path, line + 1,
@@ -256,7 +257,7 @@ class _Reader:
         show_if = self.condition(node, names)
         parts = self.type_parts(node, qtype, names)
         own = dict(names)
-        own[qid] = _expression_type(qtype, parts)
+        own[qid] = expression_type(qtype, parts)
         validation = self.validations(node, own) if "validation" in node else ()
         prefill = self.prefill(node)
         if label is None:
@@ -331,7 +332,7 @@ class _Reader:
                              line=next(c.line for c in columns if c.id == column.id))
                 continue
             seen.add(column.id)
-            local[column.id] = _expression_type(column.type, {})
+            local[column.id] = expression_type(column.type, {})
             columns.append(column)
         return tuple(columns)
 
@@ -373,7 +374,7 @@ class _Reader:
                 continue
             self.ids[question.id] = question.line
             if question.answered or question.type == "computed":
-                names[question.id] = _expression_type(
+                names[question.id] = expression_type(
                     question.type, {"columns": question.columns,
                                     "expression": question.expression})
             found.append(question)
@@ -381,7 +382,7 @@ class _Reader:
 
     def read(self, text: str) -> Questionnaire | None:
         try:
-            root = _yaml().load(text)
+            root = yaml_parser().load(text)
         except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             self.problem((mark.line, mark.column) if mark else (0, 0), Msg.Q_YAML,
@@ -408,7 +409,7 @@ class _Reader:
 
 
 def load_text(text: str, path: str) -> tuple[Questionnaire | None, list[Problem]]:
-    reader = _Reader(path)
+    reader = Reader(path)
     questionnaire = reader.read(text)
     return questionnaire, reader.problems
 
@@ -461,7 +462,7 @@ _SCALAR_TYPES = {
 }
 
 
-def _expression_type(qtype: str, parts: Mapping[str, Any]) -> Any:
+def expression_type(qtype: str, parts: Mapping[str, Any]) -> Any:
     """The type an answer of this question has inside expressions (None: not usable)."""
     if qtype in _SCALAR_TYPES:
         return _SCALAR_TYPES[qtype]

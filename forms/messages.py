@@ -135,6 +135,9 @@ class Msg(StrEnum):
     Q_NO_CHOICES = "q.no_choices"
     Q_BAD_PREFILL = "q.bad_prefill"
     Q_DUPLICATE_VERSION = "q.duplicate_version"
+    R_NOT_ONE_OF = "r.not_one_of"
+    R_DUPLICATE_RULE = "r.duplicate_rule"
+    R_UNKNOWN_SCHEME = "r.unknown_scheme"
     Q_TYPE_CHANGED = "q.type_changed"
 
 
@@ -630,6 +633,21 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "nb": "Ukjent spørsmålstype «{type}». Tillatt her: {types}.",
         "nn": "Ukjend spørsmålstype «{type}». Tillate her: {types}.",
         "en": "Unknown question type '{type}'. Allowed here: {types}.",
+    },
+    Msg.R_NOT_ONE_OF: {
+        "nb": "«{value}» kan ikke brukes som {key}. Tillatt: {allowed}.",
+        "nn": "«{value}» kan ikkje brukast som {key}. Tillate: {allowed}.",
+        "en": "'{value}' cannot be used as {key}. Allowed: {allowed}.",
+    },
+    Msg.R_DUPLICATE_RULE: {
+        "nb": "Regelen «{id}» er definert før (linje {line}). Hver regel trenger sin egen id.",
+        "nn": "Regelen «{id}» er definert før (linje {line}). Kvar regel treng sin eigen id.",
+        "en": "The rule '{id}' is defined before (line {line}). Every rule needs its own id.",
+    },
+    Msg.R_UNKNOWN_SCHEME: {
+        "nb": "Det finnes ikke noe skjema med id «{scheme}» som reglene kan gjelde for.",
+        "nn": "Det finst ikkje noko skjema med id «{scheme}» som reglane kan gjelde for.",
+        "en": "There is no questionnaire with the id '{scheme}' for the rules to apply to.",
     },
     Msg.Q_DUPLICATE_ID: {
         "nb": "Id-en «{id}» er brukt før (linje {line}). Hvert spørsmål trenger sin egen id.",

@@ -69,12 +69,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin.views import bp as admin_bp
     from survey_app.auth.views import bp as auth_bp
+    from survey_app.downloads.views import bp as downloads_bp
     from survey_app.main.views import bp as main_bp
     from survey_app.preview.views import bp as preview_bp
     from survey_app.report.views import bp as report_bp
     from survey_app.review.views import bp as review_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, preview_bp, report_bp, review_bp):
+    for bp in (auth_bp, main_bp, admin_bp, preview_bp, report_bp, review_bp, downloads_bp):
         app.register_blueprint(bp)
 
 

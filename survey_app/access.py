@@ -30,16 +30,17 @@ class Action(enum.StrEnum):
     VIEW_REGISTER = "register.view"
     READ_AUDIT_LOG = "audit-log.read"
     PREVIEW_QUESTIONNAIRE = "questionnaire.preview"
+    EXPORT = "export"  # downloading a round's exports (changes nothing)
     ADMIN = "admin"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.COORDINATOR: frozenset({Action.REPORT, Action.VIEW_MUNICIPALITY}),
     Role.REVIEWER: frozenset({Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
-                              Action.PREVIEW_QUESTIONNAIRE}),
+                              Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT}),
     Role.AUDITOR: frozenset({
         Action.AUDIT, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER, Action.READ_AUDIT_LOG,
-        Action.PREVIEW_QUESTIONNAIRE}),
+        Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT}),
     Role.ADMIN: frozenset(Action),
 }
 

@@ -98,29 +98,33 @@ def seed_command() -> None:
 @click.option("--language", default="nb", type=click.Choice(["nb", "nn", "en"]),
               help="The language of the messages (default bokmål).")
 def check_questionnaires(paths: tuple[Path, ...], language: str) -> None:
-    """Check questionnaire files (default: the service's folder); FILE:LINE:COLUMN: message."""
-    from forms.loader import load_files
-    from survey_app.questionnaires import DEFAULT_DIRECTORY
+    """Check questionnaire and rules files (default: the service's folder, with its
+    rules/ folder); prints FILE:LINE:COLUMN: message for every problem."""
+    from survey_app.questionnaires import DEFAULT_DIRECTORY, check_paths
 
     roots = paths or (Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY),)
-    files = sorted({f for root in roots
-                    for f in (root.glob("*.yaml") if root.is_dir() else [root])})
-    result = load_files(files)
+    result = check_paths(roots)
     for problem in result.problems:
         click.echo(problem.text(language))
     if result.problems:
-        click.echo(f"{len(result.problems)} problem(s) in {len(files)} file(s).", err=True)
+        click.echo(f"{len(result.problems)} problem(s) in "
+                   f"{result.form_files + result.rule_files} file(s).", err=True)
         sys.exit(1)
-    questions = sum(1 for q in result.questionnaires for _ in q.questions())
-    click.echo(f"{len(files)} file(s) checked: {len(result.questionnaires)} questionnaire(s), "
-               f"{questions} questions, no problems.")
-
+    questionnaires = result.questionnaires.questionnaires
+    questions = sum(1 for q in questionnaires for _ in q.questions())
+    rules = sum(len(r.rules) for r in result.rules.rule_sets)
+    click.echo(f"{result.form_files} file(s) checked: {len(questionnaires)} questionnaire(s), "
+               f"{questions} questions; {result.rule_files} rules file(s): {rules} repayment "
+               "rules; no problems.")
 
 def init_app(app: Flask) -> None:
+    from survey_app.cli_export import init_app as init_export_cli
+    from survey_app.cli_flags import flags_cli
     from survey_app.cli_mail import init_app as init_mail_cli
     from survey_app.cli_rounds import grants_cli, rounds_cli
 
     for group in (municipalities_cli, users_cli, demo_cli, questionnaires_cli, rounds_cli,
-                  grants_cli):
+                  grants_cli, flags_cli):
         app.cli.add_command(group)
     init_mail_cli(app)
+    init_export_cli(app)

@@ -78,3 +78,53 @@ def test_the_cli_still_loads_with_a_broken_file_so_it_can_be_checked(tmp_path):
     assert result.returncode == 1
     assert "Warning: invalid questionnaire file(s)" in result.stderr
     assert f"{path}:" in result.stdout
+
+
+BROKEN_RULES = """scheme: lavterskel-psykisk-helse
+rules:
+  - id: unused-funds
+    title: {nb: Ubrukte midler}
+    evaluated: on_submit
+    condition: "grant.amount - used_amont > 0"
+    amount: "used_for_mapping"
+    severity: huge
+    explanation: {nb: Forklaring}
+  - id: unused-funds
+    title: {nb: To ganger}
+    evaluated: whenever
+    condition: "true"
+    amount: "0"
+    severity: review
+    explanation: {nb: Forklaring}
+"""
+
+
+def rules_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "questionnaires"
+    shutil.copytree(DEFAULT_DIRECTORY, folder)
+    (folder / "rules" / "lavterskel-psykisk-helse.yaml").write_text(BROKEN_RULES, "utf-8")
+    return folder
+
+
+def test_a_broken_rules_file_gets_every_problem_at_its_line_and_column(runner, tmp_path):
+    folder = rules_copy(tmp_path)
+    result = runner.invoke(args=["questionnaires", "check", str(folder)])
+    assert result.exit_code == 1
+    path = folder / "rules" / "lavterskel-psykisk-helse.yaml"
+    lines = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    # the column points into the expression: at the unknown name, 16 characters in
+    assert lines == [
+        f"{path}:6:32: Ukjent navn «used_amont»: det er ikke et spørsmål før dette eller et "
+        "kjent felt som grant.amount. Mente du used_amount, transferred_amount?",
+        f"{path}:7:14: Uttrykket må gi et tall, men gir sann/usann (true/false).",
+        f"{path}:8:15: «huge» kan ikke brukes som severity. Tillatt: repayment, review, "
+        "clarification.",
+        f"{path}:12:16: «whenever» kan ikke brukes som evaluated. Tillatt: on_submit, "
+        "after_deadline.",
+    ], result.output
+
+
+def test_the_service_will_not_start_with_a_broken_rules_file(tmp_path):
+    folder = rules_copy(tmp_path)
+    with pytest.raises(ConfigError, match="lavterskel-psykisk-helse.yaml"):
+        create_app(make_config("sqlite://", QUESTIONNAIRES_DIR=str(folder)))

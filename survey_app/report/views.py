@@ -37,7 +37,7 @@ from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
 from survey_app.questionnaire_view import fixed_texts, section_fields
 from survey_app.report import resume
-from survey_app.services import receipts, responses
+from survey_app.services import flags, receipts, responses
 
 bp = Blueprint("report", __name__, url_prefix="/rapporter/<slug>/<int:year>/<number>")
 
@@ -245,6 +245,7 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
         receipts.send_receipt(grant, municipality, submitted.submission,
                               receipts.receipt_addresses(grant, current_user.email),
                               _language())
+        flags.evaluate_after_submit(grant.id)
     return redirect(url_for("report.receipt", n=submitted.submission.number, **_urls(grant)),
                     code=303)
 

@@ -1,0 +1,85 @@
+"""Export downloads for reviewers, auditors and admins, within their scope.
+
+Each file is written to a temporary file first (bounded memory at any size), hashed,
+audit-logged with its SHA-256 and row count, and only then sent: the log says exactly
+what left the service. Downloading changes no record, so auditors may do it. A
+coordinator, or anyone without `Action.EXPORT`, gets 404 like every other refusal.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, send_file
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from survey_app import audit
+from survey_app.access import Action, requires
+from survey_app.extensions import db
+from survey_app.models import Round
+from survey_app.models.users import utcnow
+from survey_app.services import export_data
+from survey_app.services.rounds import RoundError, find_round
+
+bp = Blueprint("downloads", __name__)
+
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+FILE_NAMES = {"economy": "okonomi", "responses": "svar"}
+
+
+@bp.route("/eksport")
+@requires(Action.EXPORT)
+def index() -> str:
+    found = db.session.scalars(sa.select(Round).order_by(Round.deadline.desc(), Round.id)).all()
+    return render_template("downloads/index.html", rounds=found)
+
+
+def _download(slug: str, year: int, kind: str, fmt: str) -> Response:
+    try:
+        round_ = find_round(f"{slug}/{year}")
+    except RoundError:
+        abort(404)
+    handle, name = tempfile.mkstemp(suffix=f".{fmt}", prefix="eksport-")
+    os.close(handle)
+    path = Path(name)
+    try:
+        written = export_data.write_export(kind, fmt, round_, current_user, path,
+                                           utcnow().replace(microsecond=0), current_user.email)
+        download_name = f"{slug}-{year}-{FILE_NAMES[kind]}.{fmt}"
+        audit.record("export.download", "round", round_.key,
+                     after={"kind": f"{kind}.{fmt}", "rows": written.rows,
+                            "sha256": written.sha256, "file": download_name})
+        db.session.commit()
+        stream = path.open("rb")
+    finally:
+        path.unlink(missing_ok=True)  # the open stream keeps the data until it is sent
+    response = send_file(stream, mimetype=MIMETYPES[fmt], as_attachment=True,
+                         download_name=download_name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-SHA256"] = written.sha256
+    return response
+
+
+@bp.route("/eksport/<slug>/<int:year>/okonomi.xlsx")
+@requires(Action.EXPORT)
+def economy_xlsx(slug: str, year: int) -> Response:
+    return _download(slug, year, "economy", "xlsx")
+
+
+@bp.route("/eksport/<slug>/<int:year>/svar.xlsx")
+@requires(Action.EXPORT)
+def responses_xlsx(slug: str, year: int) -> Response:
+    return _download(slug, year, "responses", "xlsx")
+
+
+@bp.route("/eksport/<slug>/<int:year>/svar.csv")
+@requires(Action.EXPORT)
+def responses_csv(slug: str, year: int) -> Response:
+    return _download(slug, year, "responses", "csv")

@@ -1,0 +1,298 @@
+"""The rows of the exports, read from the database for one round within a user's scope.
+
+Data flows one way: models → these plain rows → `exports` (which knows nothing of the
+database). A round costs a fixed handful of queries whatever its size: the register
+entries (2), the grants, "paid" events, latest submissions, flag and claim sums, and
+the case statuses (services.cases); the raw responses are streamed with `yield_per`.
+
+Definitions used in the economy report:
+
+* granted: the grant's amount now (kroner, after any redistribution);
+* paid: the granted amount when the grant has been paid — its status is `paid` or its
+  history has a `paid` event (a paid grant moves on to `reported`/`closed`); else 0;
+* reported used, unused: `used_amount` and `unused` of the latest submission (`unused`
+  = `received - used_amount` when a version did not store it); empty without one;
+* repayment proposed: the rules' flags still standing (open or claimed), in kroner;
+* repayment claimed: the claims not cancelled (claimed or paid), in kroner;
+* submitted at: the latest submission's time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from exports.csv import write_csv
+from exports.economy import ECONOMY_COLUMNS, EconomyReport, write_economy
+from exports.responses import (
+    Option,
+    QuestionSpec,
+    RawResponse,
+    ResponsesExport,
+    merge_versions,
+    write_responses_csv,
+    write_responses_xlsx,
+)
+from forms.expressions import Kind
+from forms.model import Question, Questionnaire
+from forms.money import from_ore
+from survey_app.extensions import db
+from survey_app.models import (
+    Claim,
+    Flag,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+    Municipality,
+    Response,
+    Round,
+    Submission,
+    User,
+)
+from survey_app.offices import office_name
+from survey_app.questionnaires import all_questionnaires
+from survey_app.services import tracking
+from survey_app.services.cases import case_statuses
+
+STANDING_FLAGS = ("open", "claimed")
+LIVE_CLAIMS = ("claimed", "paid")
+# Case statuses as the economy sheet shows them (bokmål data labels, not UI strings).
+CASE_LABELS = {
+    "declined": "Takket nei", "not_invited": "Ikke invitert", "invited": "Invitert",
+    "started": "Påbegynt", "submitted": "Innsendt", "returned": "Sendt tilbake",
+    "approved": "Godkjent", "claimed": "Krevd tilbakebetalt", "waived": "Frafalt krav",
+    "repaid": "Tilbakebetalt",
+}
+STREAM_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Scope:
+    municipalities: dict[str, Municipality]  # kommunenummer -> register entry
+    description: str  # in words, for the metadata sheet
+
+
+def scope_of(round_: Round, user: User | None) -> Scope:
+    """The round's municipalities the user may see; None (the CLI's operator) sees all."""
+    if user is None:
+        chosen = tracking.round_municipalities(round_)
+        return Scope({m.number: m for m in chosen}, "Alle kommuner (kommandolinje)")
+    chosen = tracking.scoped_municipalities(round_, user)
+    office = getattr(user, "office", None)
+    words = f"Kommuner i {office_name(office)}" if office else "Alle kommuner"
+    return Scope({m.number: m for m in chosen}, words)
+
+
+def _latest_submissions() -> Any:
+    """Each response's latest submission number, as a subquery."""
+    return (sa.select(Submission.response_id, sa.func.max(Submission.number).label("n"))
+            .group_by(Submission.response_id).subquery())
+
+
+def _latest_query(round_: Round) -> sa.Select[Any]:
+    latest = _latest_submissions()
+    return (sa.select(Grant.municipality_number, Submission)
+            .join(Response, Response.grant_id == Grant.id)
+            .join(latest, latest.c.response_id == Response.id)
+            .join(Submission, sa.and_(Submission.response_id == Response.id,
+                                      Submission.number == latest.c.n))
+            .where(Grant.round_id == round_.id))
+
+
+def _sums(model: type[Flag] | type[Claim], statuses: tuple[str, ...],
+          round_: Round) -> dict[int, int]:
+    return dict(db.session.execute(
+        sa.select(model.grant_id, sa.func.sum(model.amount_ore)).join(Grant)
+        .where(Grant.round_id == round_.id, model.status.in_(statuses))
+        .group_by(model.grant_id)).all())
+
+
+def _paid_grants(round_: Round) -> set[int]:
+    return set(db.session.scalars(
+        sa.select(GrantEvent.grant_id).join(Grant)
+        .where(Grant.round_id == round_.id, GrantEvent.status_after == GrantStatus.PAID)
+        .distinct()))
+
+
+def versions_in_round(round_: Round) -> tuple[int, ...]:
+    return tuple(db.session.scalars(
+        sa.select(Submission.questionnaire_version).distinct()
+        .join(Response, Response.id == Submission.response_id)
+        .join(Grant, Grant.id == Response.grant_id)
+        .where(Grant.round_id == round_.id).order_by(Submission.questionnaire_version)))
+
+
+def _money(answers: dict[str, Any], key: str) -> Decimal | None:
+    value = answers.get(key)
+    return None if value is None else Decimal(str(value))
+
+
+def _used_unused(answers: dict[str, Any] | None) -> tuple[Decimal | None, Decimal | None]:
+    if answers is None:
+        return None, None
+    used = _money(answers, "used_amount")
+    unused = _money(answers, "unused")
+    received = _money(answers, "received")
+    if unused is None and used is not None and received is not None:
+        unused = received - used
+    return used, unused
+
+
+def _ore(amount: int | None) -> Decimal | None:
+    return None if amount is None else from_ore(int(amount))
+
+
+def economy_rows(round_: Round, scope: Scope) -> Iterator[tuple[Any, ...]]:
+    """One row per grant in scope, by kommunenummer (exports.economy.ECONOMY_COLUMNS)."""
+    latest = {number: submission for number, submission in
+              db.session.execute(_latest_query(round_)).tuples()}
+    paid = _paid_grants(round_)
+    proposed = _sums(Flag, STANDING_FLAGS, round_)
+    claimed = _sums(Claim, LIVE_CLAIMS, round_)
+    statuses = case_statuses(round_)
+    grants = db.session.execute(
+        sa.select(Grant.id, Grant.municipality_number, Grant.amount, Grant.status)
+        .where(Grant.round_id == round_.id).order_by(Grant.municipality_number)).all()
+    for grant in grants:
+        m = scope.municipalities.get(grant.municipality_number)
+        if m is None:
+            continue
+        submission = latest.get(grant.municipality_number)
+        used, unused = _used_unused(submission.answers if submission else None)
+        is_paid = grant.status == GrantStatus.PAID or grant.id in paid
+        status = statuses.get(grant.id)
+        yield (m.number, m.display_name, m.county_name, office_name(m.office) if m.office
+               else "", grant.amount, grant.amount if is_paid else 0, used, unused,
+               _ore(proposed.get(grant.id)), _ore(claimed.get(grant.id)),
+               CASE_LABELS.get(str(status), str(status or "")),
+               submission.submitted_at if submission else None)
+
+
+def economy_report(round_: Round, user: User | None, generated_at: dt.datetime,
+                   generated_by: str) -> EconomyReport:
+    scope = scope_of(round_, user)
+    rows = list(economy_rows(round_, scope))
+    return EconomyReport(
+        round_key=round_.key, scheme_name=round_.scheme.name("nb"),
+        questionnaire=round_.scheme.questionnaire_id,
+        questionnaire_versions=versions_in_round(round_), generated_at=generated_at,
+        generated_by=generated_by, selection=scope.description, rows=rows,
+        submissions=sum(1 for row in rows if row[-1] is not None))
+
+
+# ---- raw responses ------------------------------------------------------------------------
+
+
+def _type_of(question: Question) -> str:
+    """A computed value's type by what it holds; other questions' as they are."""
+    if question.type != "computed":
+        return question.type
+    if question.options.get("format") == "amount":
+        return "amount"
+    kind = getattr(getattr(question.expression, "type", None), "kind", None)
+    return {Kind.NUMBER: "number", Kind.BOOL: "boolean"}.get(kind, "text")
+
+
+def question_spec(question: Question) -> QuestionSpec:
+    def option(choice: Any) -> Option:
+        return Option(choice.code, choice.label.get("nb", ""),
+                      choice.label.get("nn") or choice.label.get("nb", ""))
+
+    return QuestionSpec(
+        code=question.id, type=_type_of(question), nb=question.label.get("nb", ""),
+        nn=question.label.get("nn") or question.label.get("nb", ""),
+        options=tuple(option(c) for c in question.choices),
+        rows=tuple(option(r) for r in question.rows),
+        columns=tuple(question_spec(c) for c in question.columns),
+        dont_know=bool(question.options.get("dont_know")))
+
+
+def questionnaire_versions(round_: Round) -> list[Questionnaire]:
+    """The loaded versions answered in the round; the newest when none was answered yet."""
+    qid = round_.scheme.questionnaire_id
+    loaded = {q.version: q for q in all_questionnaires() if q.id == qid}
+    answered = [loaded[v] for v in versions_in_round(round_) if v in loaded]
+    if answered or not loaded:
+        return answered
+    return [loaded[max(loaded)]]
+
+
+def _raw_responses(round_: Round, scope: Scope) -> Iterator[RawResponse]:
+    query = (_latest_query(round_)
+             .where(Grant.municipality_number.in_(sorted(scope.municipalities)))
+             .order_by(Grant.municipality_number)
+             .execution_options(yield_per=STREAM_BATCH))
+    for number, s in db.session.execute(query).tuples():
+        m = scope.municipalities[number]
+        yield RawResponse(
+            meta=(m.number, m.display_name, m.county_name,
+                  office_name(m.office) if m.office else "", s.reference, s.number,
+                  s.questionnaire_version, s.submitted_at, int(s.late)),
+            answers=s.answers)
+
+
+def responses_export(round_: Round, user: User | None, generated_at: dt.datetime,
+                     generated_by: str) -> ResponsesExport:
+    """The raw responses, streamed: iterate `responses` once, inside the app context."""
+    scope = scope_of(round_, user)
+    versions = questionnaire_versions(round_)
+    questions = merge_versions([[question_spec(q) for q in v.questions()] for v in versions])
+    return ResponsesExport(
+        round_key=round_.key, questionnaire=round_.scheme.questionnaire_id,
+        versions=tuple(v.version for v in versions), questions=questions,
+        generated_at=generated_at, generated_by=generated_by,
+        selection=scope.description, responses=_raw_responses(round_, scope))
+
+
+# ---- files --------------------------------------------------------------------------------
+
+KINDS = ("economy", "responses")
+FORMATS = ("xlsx", "csv")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    kind: str  # economy | responses
+    format: str  # xlsx | csv
+    rows: int
+    sha256: str  # of the file's bytes: what a recipient can check with sha256sum
+    data_sha256: str | None = None  # the economy report's data rows (its metadata sheet)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_export(kind: str, fmt: str, round_: Round, user: User | None, path: Path,
+                 generated_at: dt.datetime, generated_by: str) -> ExportFile:
+    """Writes one export to `path` (a file on disk: bounded memory at any size)."""
+    if kind not in KINDS or fmt not in FORMATS:
+        raise ValueError(f"no export {kind}.{fmt}")
+    data_sha256 = None
+    if kind == "economy":
+        report = economy_report(round_, user, generated_at, generated_by)
+        if fmt == "xlsx":
+            written = write_economy(str(path), report)
+            rows, data_sha256 = written.rows, written.data_sha256
+        else:
+            with path.open("wb") as stream:
+                rows, data_sha256 = write_csv(stream, ECONOMY_COLUMNS, report.rows)
+    else:
+        export = responses_export(round_, user, generated_at, generated_by)
+        if fmt == "xlsx":
+            rows = write_responses_xlsx(str(path), export).rows
+        else:
+            with path.open("wb") as stream:
+                rows = write_responses_csv(stream, export)[0]
+    return ExportFile(kind, fmt, rows, file_sha256(path), data_sha256)

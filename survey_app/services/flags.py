@@ -1,0 +1,271 @@
+"""Flags: the repayment rules applied to each grant's latest report, kept idempotent.
+
+One flag per grant and rule (a unique constraint). Re-evaluating creates nothing new:
+an open flag follows the answers (and its history says why it changed), a flag whose
+rule no longer holds is resolved, and a decided flag is never changed — a disagreement
+is noted beside it for the reviewer. Each grant is evaluated in its own transaction
+with the grant row locked, so the deadline job may run from cron on several servers at
+once, and a submit evaluating the same grant waits for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from forms.answers import answers_from_json
+from forms.builder import for_expression, render_text
+from survey_app import audit
+from survey_app.extensions import db
+from survey_app.models import (
+    Flag,
+    FlagEvent,
+    FlagStatus,
+    Grant,
+    GrantStatus,
+    Response,
+    Round,
+    Submission,
+)
+from survey_app.models.users import utcnow
+from survey_app.questionnaires import rules_for
+from survey_app.rules.repayment import Verdict, evaluate
+from survey_app.services import responses
+
+SYSTEM = "system"
+log = logging.getLogger(__name__)
+DECIDED = (FlagStatus.CLAIMED, FlagStatus.WAIVED)
+
+
+@dataclass
+class FlagSummary:
+    raised: int = 0
+    updated: int = 0
+    resolved: int = 0
+    noted: int = 0  # decided flags whose rule now says something else (not applied)
+    unchanged: int = 0
+
+    def add(self, other: FlagSummary) -> None:
+        for name in ("raised", "updated", "resolved", "noted", "unchanged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def line(self) -> str:
+        return (f"{self.raised} raised, {self.updated} updated, {self.resolved} resolved, "
+                f"{self.noted} noted on decided flags, {self.unchanged} unchanged")
+
+
+# ---- the facts a rule reads -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    values: dict[str, object]
+    submission: Submission | None
+
+
+def _latest_submission(grant: Grant) -> tuple[Submission | None, bool]:
+    response = db.session.scalar(sa.select(Response).where(Response.grant_id == grant.id))
+    if response is None or not response.submissions:
+        return None, False
+    return response.latest_submission, response.submissions[0].late
+
+
+def facts_of(grant: Grant) -> Facts:
+    """Answers of the latest submission (in its own questionnaire version), the
+    municipality's figures and the report's state."""
+    submission, late = _latest_submission(grant)
+    values: dict[str, object] = {}
+    if submission is not None:
+        questionnaire = responses.questionnaire_version(submission.questionnaire_id,
+                                                        submission.questionnaire_version)
+        answers = answers_from_json(questionnaire, submission.answers)
+        values.update({key: for_expression(value) for key, value in answers.items()})
+    values.update(responses.context_of(grant))
+    values.update({"report.submitted": submission is not None, "report.late": late,
+                   "grant.position_percent": Decimal(sum(p.percent for p in grant.positions))})
+    return Facts(values, submission)
+
+
+def phases(round_: Round, today: dt.date) -> set[str]:
+    """`on_submit` rules always; `after_deadline` ones once the grace period is over."""
+    return {"on_submit", "after_deadline"} if today > round_.grace_ends else {"on_submit"}
+
+
+# ---- explanations --------------------------------------------------------------------------
+
+
+def explanation(verdict: Verdict, grant: Grant, facts: Facts) -> dict[str, Any]:
+    rule = verdict.rule
+    context = {k: v for k, v in facts.values.items() if "." in k}
+    submission = facts.submission
+    return {
+        "rule": rule.id, "title": rule.title, "severity": rule.severity,
+        "condition": rule.condition.source, "amount_expression": rule.amount.source,
+        "figures": verdict.figures, "amount_ore": verdict.amount_ore,
+        "amount_computed": verdict.computed,
+        "text": {lang: render_text(rule.explanation, lang, context) for lang in ("nb", "nn")},
+        "questionnaire": ({"id": submission.questionnaire_id,
+                           "version": submission.questionnaire_version}
+                          if submission else None),
+        "submission": submission.reference if submission else None,
+        "grant": {"amount": grant.amount, "municipality": grant.municipality_number},
+    }
+
+
+def _same(flag: Flag, verdict: Verdict) -> bool:
+    return flag.amount_ore == verdict.amount_ore and \
+        flag.explanation.get("figures") == verdict.figures
+
+
+# ---- applying a verdict ------------------------------------------------------------------------
+
+
+def _event(flag: Flag, action: str, actor: str, reason: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None) -> None:
+    flag.events.append(FlagEvent(actor=actor, action=action, reason=reason, before=before,
+                                 after=after))
+    flag.updated_at = utcnow()
+
+
+def _state(flag: Flag) -> dict[str, Any]:
+    return {"status": flag.status, "amount_ore": flag.amount_ore,
+            "figures": flag.explanation.get("figures")}
+
+
+def _raise(grant: Grant, verdict: Verdict, facts: Facts, actor: str) -> Flag:
+    flag = Flag(grant_id=grant.id, rule_id=verdict.rule.id, severity=verdict.rule.severity,
+                status=FlagStatus.OPEN, amount_ore=verdict.amount_ore,
+                explanation=explanation(verdict, grant, facts))
+    db.session.add(flag)
+    _event(flag, "raised", actor, _why(facts), None, _state(flag))
+    return flag
+
+
+def _why(facts: Facts) -> str:
+    if facts.submission is None:
+        return "no report submitted"
+    return f"answers of submission {facts.submission.reference}"
+
+
+def _apply_holding(flag: Flag, verdict: Verdict, grant: Grant, facts: Facts,
+                   actor: str) -> str:
+    if flag.status in DECIDED:
+        return _note(flag, verdict, actor, facts)
+    if flag.status == FlagStatus.OPEN and _same(flag, verdict):
+        return "unchanged"
+    before = _state(flag)
+    action = "reopened" if flag.status == FlagStatus.RESOLVED else "updated"
+    flag.status, flag.amount_ore = FlagStatus.OPEN, verdict.amount_ore
+    flag.explanation = explanation(verdict, grant, facts)
+    _event(flag, action, actor, _why(facts), before, _state(flag))
+    return action.replace("reopened", "raised")
+
+
+def _note(flag: Flag, verdict: Verdict | None, actor: str, facts: Facts) -> str:
+    """A decided flag stays as decided; what the rule says now is recorded beside it."""
+    now = {"holds": verdict is not None,
+           "amount_ore": verdict.amount_ore if verdict else 0,
+           "figures": verdict.figures if verdict else None}
+    unchanged_since_decision = verdict is not None and _same(flag, verdict)
+    if unchanged_since_decision or flag.pending_change == now:
+        return "unchanged"
+    flag.pending_change = now
+    _event(flag, "noted", actor, _why(facts) + " (not applied: the flag is decided)",
+           _state(flag), now)
+    return "noted"
+
+
+def _apply(flag: Flag | None, verdict: Verdict, grant: Grant, facts: Facts,
+           actor: str) -> str:
+    if verdict.holds:
+        if flag is None:
+            _raise(grant, verdict, facts, actor)
+            return "raised"
+        return _apply_holding(flag, verdict, grant, facts, actor)
+    if flag is None:
+        return ""  # nothing to flag, nothing flagged
+    if flag.status == FlagStatus.RESOLVED:
+        return "unchanged"
+    if flag.status in DECIDED:
+        return _note(flag, None, actor, facts)
+    before = _state(flag)
+    flag.status = FlagStatus.RESOLVED
+    _event(flag, "resolved", actor, "the rule no longer holds: " + _why(facts), before,
+           _state(flag))
+    return "resolved"
+
+
+def _outcome(summary: FlagSummary, outcome: str) -> None:
+    if outcome:
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+# ---- evaluating ----------------------------------------------------------------------------
+
+
+def _locked_grant(grant_id: int) -> Grant:
+    db.session.commit()  # start the write on the latest state (see services.responses)
+    db.session.execute(sa.update(Grant).where(Grant.id == grant_id).values(id=Grant.id))
+    grant = db.session.get(Grant, grant_id, populate_existing=True)
+    assert grant is not None
+    return grant
+
+
+def evaluate_grant(grant_id: int, today: dt.date, actor: str = SYSTEM) -> FlagSummary:
+    """Every due rule on one grant, in one transaction (committed)."""
+    grant = _locked_grant(grant_id)
+    summary = FlagSummary()
+    rule_set = rules_for(grant.round.scheme.questionnaire_id)
+    if rule_set is None or grant.status == GrantStatus.OPTED_OUT:
+        db.session.rollback()
+        return summary
+    facts = facts_of(grant)
+    existing = {f.rule_id: f for f in db.session.scalars(
+        sa.select(Flag).where(Flag.grant_id == grant.id))}
+    for verdict in evaluate(rule_set, facts.values, phases(grant.round, today)):
+        _outcome(summary, _apply(existing.get(verdict.rule.id), verdict, grant, facts, actor))
+    db.session.commit()
+    return summary
+
+
+def evaluate_after_submit(grant_id: int) -> None:
+    """The rules on a fresh submission. The submission is stored already: a failure here
+    is logged and left to the deadline job, never shown to the municipality as an error."""
+    try:
+        evaluate_grant(grant_id, dt.date.today(), actor="submit")
+    except Exception:
+        db.session.rollback()
+        log.exception("flags for grant %s not evaluated after submit", grant_id)
+
+
+def compute_round(round_: Round, today: dt.date, actor: str = SYSTEM) -> FlagSummary:
+    """The deadline job: every grant of the round; safe to repeat and to run in parallel."""
+    summary = FlagSummary()
+    grant_ids = db.session.scalars(sa.select(Grant.id).where(Grant.round_id == round_.id)
+                                   .order_by(Grant.municipality_number)).all()
+    for grant_id in grant_ids:
+        summary.add(evaluate_grant(grant_id, today, actor))
+    audit.record("flags.compute", "round", round_.key,
+                 after={"today": today.isoformat(), "raised": summary.raised,
+                        "updated": summary.updated, "resolved": summary.resolved,
+                        "noted": summary.noted})
+    db.session.commit()
+    return summary
+
+
+def flags_of(round_: Round) -> list[tuple[str, Flag]]:
+    """(kommunenummer, flag) for every flag of the round, by number and rule."""
+    return [(number, flag) for number, flag in db.session.execute(
+        sa.select(Grant.municipality_number, Flag).join(Grant, Grant.id == Flag.grant_id)
+        .where(Grant.round_id == round_.id)
+        .order_by(Grant.municipality_number, Flag.rule_id)).all()]
+
+
+def whole_kroner(ore: int) -> int:
+    """Øre to whole kroner, rounded half up (for lists; the flag keeps its øre)."""
+    return (ore + 50) // 100
