@@ -126,5 +126,5 @@ def test_a_broken_rules_file_gets_every_problem_at_its_line_and_column(runner, t
 
 def test_the_service_will_not_start_with_a_broken_rules_file(tmp_path):
     folder = rules_copy(tmp_path)
-    with pytest.raises(ConfigError, match="lavterskel-psykisk-helse.yaml"):
+    with pytest.raises(ConfigError, match=r"rules/lavterskel-psykisk-helse\.yaml"):
         create_app(make_config("sqlite://", QUESTIONNAIRES_DIR=str(folder)))
