@@ -38,7 +38,8 @@ def fixed_texts(language: str) -> dict[str, str]:
     """The interface's fixed strings of the question markup, translated once per language."""
     with force_locale(language):
         return {"optional": gettext("optional"), "shown_only": gettext("Shown only when:"),
-                "error": gettext("Error:"), "choose": message("form.choose", language)}
+                "error": gettext("Error:"), "choose": message("form.choose", language),
+                "review_comment": gettext("Comment from the grant authority:")}
 
 
 def section_fields(questionnaire: Questionnaire, section_id: str, language: str,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -32,6 +33,7 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 FILE_NAMES = {"economy": "okonomi", "responses": "svar"}
+CHUNK = 1 << 16
 
 
 @bp.route("/eksport")
@@ -57,14 +59,24 @@ def _download(slug: str, year: int, kind: str, fmt: str) -> Response:
                      after={"kind": f"{kind}.{fmt}", "rows": written.rows,
                             "sha256": written.sha256, "file": download_name})
         db.session.commit()
-        stream = path.open("rb")
-    finally:
-        path.unlink(missing_ok=True)  # the open stream keeps the data until it is sent
-    response = send_file(stream, mimetype=MIMETYPES[fmt], as_attachment=True,
-                         download_name=download_name, max_age=0)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    response = Response(_chunks(path), mimetype=MIMETYPES[fmt], direct_passthrough=True)
+    response.call_on_close(lambda: path.unlink(missing_ok=True))
+    response.headers["Content-Length"] = str(path.stat().st_size)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-SHA256"] = written.sha256
     return response
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """The file in blocks, opened only when the server starts sending it, and removed
+    once sent (or, if never sent, when the server closes the response)."""
+    with path.open("rb") as stream:
+        path.unlink(missing_ok=True)  # the open stream keeps the data until it is sent
+        yield from iter(lambda: stream.read(CHUNK), b"")
 
 
 @bp.route("/eksport/<slug>/<int:year>/okonomi.xlsx")

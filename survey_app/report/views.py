@@ -46,6 +46,12 @@ def _language() -> str:
     return str(get_locale() or "nb")
 
 
+@bp.app_template_filter("commented_questions")
+def commented_questions(sections: Any, notes: dict[str | None, list[str]]) -> list[Any]:
+    """(section id, question) of every question the reviewer commented on, in order."""
+    return [(s.id, q) for s in sections for q in s.questions if q.id in notes]
+
+
 def _report(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
     grant = responses.find_grant(slug, year, number) if number.isdigit() else None
     municipality = responses.municipality_of(grant) if grant is not None else None
@@ -85,7 +91,7 @@ def _whole_report(slug: str, year: int, number: str) -> dict[str, Any]:
             "evaluation": evaluate(questionnaire, responses.page_data(response), context,
                                    language),
             "editable": _editable(grant, response), "saved": responses.page_data(response),
-            **_texts(language, context)}
+            "notes": responses.review_notes(response), **_texts(language, context)}
 
 
 @bp.route("")
@@ -194,7 +200,8 @@ class _PageView:
             version=version if version is not None else self._version(),
             field_views=section_fields(self.questionnaire, self.section.id, self.language,
                                        self.context, show_conditions=False),
-            fixed=fixed_texts(self.language), show_conditions=False, **texts)
+            fixed=fixed_texts(self.language), show_conditions=False,
+            notes=responses.review_notes(self.response), **texts)
 
     def _version(self) -> int:
         return self.response.version if self.response is not None else 0

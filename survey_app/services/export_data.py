@@ -152,7 +152,7 @@ def _ore(amount: int | None) -> Decimal | None:
 def economy_rows(round_: Round, scope: Scope) -> Iterator[tuple[Any, ...]]:
     """One row per grant in scope, by kommunenummer (exports.economy.ECONOMY_COLUMNS)."""
     latest = {number: submission for number, submission in
-              db.session.execute(_latest_query(round_)).tuples()}
+              db.session.execute(_latest_query(round_))}
     paid = _paid_grants(round_)
     proposed = _sums(Flag, STANDING_FLAGS, round_)
     claimed = _sums(Claim, LIVE_CLAIMS, round_)
@@ -229,7 +229,7 @@ def _raw_responses(round_: Round, scope: Scope) -> Iterator[RawResponse]:
              .where(Grant.municipality_number.in_(sorted(scope.municipalities)))
              .order_by(Grant.municipality_number)
              .execution_options(yield_per=STREAM_BATCH))
-    for number, s in db.session.execute(query).tuples():
+    for number, s in db.session.execute(query):
         m = scope.municipalities[number]
         yield RawResponse(
             meta=(m.number, m.display_name, m.county_name,

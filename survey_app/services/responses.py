@@ -34,6 +34,7 @@ from survey_app.models import (
     Municipality,
     Response,
     ResponseStatus,
+    ReviewComment,
     Round,
     Scheme,
     Submission,
@@ -124,6 +125,21 @@ def reports_of(numbers: list[str]) -> list[Report]:
     found = {r.grant_id: r for r in db.session.scalars(
         sa.select(Response).where(Response.grant_id.in_([g.id for g in grants])))}
     return [Report(grant, found.get(grant.id)) for grant in grants]
+
+
+def review_notes(response: Response | None) -> dict[str | None, list[str]]:
+    """A returned report's comments from the reviewer, by question id (None: general)."""
+    if response is None or response.status != ResponseStatus.RETURNED or \
+            response.latest_submission is None:
+        return {}
+    notes: dict[str | None, list[str]] = {}
+    for comment in db.session.scalars(
+            sa.select(ReviewComment).where(
+                ReviewComment.response_id == response.id,
+                ReviewComment.submission_number == response.latest_submission.number)
+            .order_by(ReviewComment.id)):
+        notes.setdefault(comment.question_id, []).append(comment.text)
+    return notes
 
 
 # ---- writing --------------------------------------------------------------------------------
