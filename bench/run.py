@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [p for p in (str(BENCH), str(BENCH.parent)) if p not in sys.path]
 
 import render  # noqa: E402
+import rules  # noqa: E402
 
 
 def bench_render() -> list[render.Result]:
@@ -26,6 +27,7 @@ def bench_render() -> list[render.Result]:
 
 BENCHMARKS: dict[str, Callable[[], list[render.Result]]] = {
     "render": bench_render,
+    "rules": rules.run,
 }
 
 

@@ -28,6 +28,8 @@ from survey_app.models import (
     FlagStatus,
     Grant,
     GrantStatus,
+    Municipality,
+    Position,
     Response,
     Round,
     Submission,
@@ -35,7 +37,8 @@ from survey_app.models import (
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import rules_for
 from survey_app.rules.repayment import Verdict, evaluate
-from survey_app.services import responses
+from survey_app.services import responses, tracking
+from survey_app.services.rounds import grant_context
 
 SYSTEM = "system"
 log = logging.getLogger(__name__)
@@ -75,20 +78,46 @@ def _latest_submission(grant: Grant) -> tuple[Submission | None, bool]:
     return response.latest_submission, response.submissions[0].late
 
 
-def facts_of(grant: Grant) -> Facts:
-    """Answers of the latest submission (in its own questionnaire version), the
-    municipality's figures and the report's state."""
-    submission, late = _latest_submission(grant)
+def _facts(grant: Grant, municipality: Municipality | None, submission: Submission | None,
+           late: bool, position_percent: Decimal) -> Facts:
     values: dict[str, object] = {}
     if submission is not None:
         questionnaire = responses.questionnaire_version(submission.questionnaire_id,
                                                         submission.questionnaire_version)
         answers = answers_from_json(questionnaire, submission.answers)
         values.update({key: for_expression(value) for key, value in answers.items()})
-    values.update(responses.context_of(grant))
+    values.update(grant_context(grant, municipality))
     values.update({"report.submitted": submission is not None, "report.late": late,
-                   "grant.position_percent": Decimal(sum(p.percent for p in grant.positions))})
+                   "grant.position_percent": position_percent})
     return Facts(values, submission)
+
+
+def facts_of(grant: Grant) -> Facts:
+    """Answers of the latest submission (in its own questionnaire version), the
+    municipality's figures and the report's state."""
+    submission, late = _latest_submission(grant)
+    percent = Decimal(sum(p.percent for p in grant.positions))
+    return _facts(grant, responses.municipality_of(grant), submission, late, percent)
+
+
+def round_facts(round_: Round) -> dict[int, Facts]:
+    """`facts_of` for every grant of the round, in four queries instead of four per grant."""
+    in_round = Grant.round_id == round_.id
+    latest: dict[int, Submission] = {}
+    first_late: dict[int, bool] = {}
+    for grant_id, submission in db.session.execute(
+            sa.select(Response.grant_id, Submission).join(Response).join(Grant)
+            .where(in_round).order_by(Submission.number)):
+        latest[grant_id] = submission
+        first_late.setdefault(grant_id, submission.late)
+    percents = dict(db.session.execute(
+        sa.select(Position.grant_id, sa.func.sum(Position.percent)).join(Grant)
+        .where(in_round).group_by(Position.grant_id)).all())
+    places = {m.number: m for m in tracking.round_municipalities(round_)}
+    return {grant.id: _facts(grant, places.get(grant.municipality_number),
+                             latest.get(grant.id), first_late.get(grant.id, False),
+                             Decimal(percents.get(grant.id) or 0))
+            for grant in db.session.scalars(sa.select(Grant).where(in_round))}
 
 
 def phases(round_: Round, today: dt.date) -> set[str]:
@@ -243,12 +272,44 @@ def evaluate_after_submit(grant_id: int) -> None:
         log.exception("flags for grant %s not evaluated after submit", grant_id)
 
 
+def _settled(flag: Flag | None, verdict: Verdict) -> bool:
+    """Whether applying the verdict would leave the flag as it is (see `_apply`)."""
+    if flag is None:
+        return not verdict.holds
+    if flag.status in DECIDED:
+        now = {"holds": verdict.holds, "amount_ore": verdict.amount_ore if verdict.holds else 0,
+               "figures": verdict.figures if verdict.holds else None}
+        return (verdict.holds and _same(flag, verdict)) or flag.pending_change == now
+    if flag.status == FlagStatus.RESOLVED:
+        return not verdict.holds
+    return verdict.holds and _same(flag, verdict)
+
+
 def compute_round(round_: Round, today: dt.date, actor: str = SYSTEM) -> FlagSummary:
-    """The deadline job: every grant of the round; safe to repeat and to run in parallel."""
+    """The deadline job: every grant of the round; safe to repeat and to run in parallel.
+
+    All grants are judged in memory first; only a grant whose flags would change is then
+    locked and evaluated again on its latest state, so a repeat run writes nothing.
+    """
     summary = FlagSummary()
-    grant_ids = db.session.scalars(sa.select(Grant.id).where(Grant.round_id == round_.id)
-                                   .order_by(Grant.municipality_number)).all()
-    for grant_id in grant_ids:
+    rule_set = rules_for(round_.scheme.questionnaire_id)
+    if rule_set is None:
+        return summary
+    due = phases(round_, today)
+    existing: dict[tuple[int, str], Flag] = {
+        (f.grant_id, f.rule_id): f for f in db.session.scalars(
+            sa.select(Flag).join(Grant).where(Grant.round_id == round_.id))}
+    statuses = dict(db.session.execute(sa.select(Grant.id, Grant.status)
+                                       .where(Grant.round_id == round_.id)).all())
+    changing = []
+    for grant_id, facts in sorted(round_facts(round_).items()):
+        verdicts = evaluate(rule_set, facts.values, due)
+        if statuses[grant_id] == GrantStatus.OPTED_OUT or all(
+                _settled(existing.get((grant_id, v.rule.id)), v) for v in verdicts):
+            summary.unchanged += sum(1 for v in verdicts if (grant_id, v.rule.id) in existing)
+            continue
+        changing.append(grant_id)
+    for grant_id in changing:
         summary.add(evaluate_grant(grant_id, today, actor))
     audit.record("flags.compute", "round", round_.key,
                  after={"today": today.isoformat(), "raised": summary.raised,
