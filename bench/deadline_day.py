@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.load import harness  # noqa: E402
+from tests.load import harness
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:

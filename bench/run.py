@@ -16,6 +16,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [p for p in (str(BENCH), str(BENCH.parent)) if p not in sys.path]
 
+import export  # noqa: E402
 import render  # noqa: E402
 import rules  # noqa: E402
 
@@ -25,8 +26,14 @@ def bench_render() -> list[render.Result]:
     return render.run()
 
 
+def bench_export() -> list[render.Result]:
+    """100 000 responses × 40 questions: our xlsx writer vs raw xlsxwriter (EXPORT_BENCH_N)."""
+    return export.run()
+
+
 BENCHMARKS: dict[str, Callable[[], list[render.Result]]] = {
     "render": bench_render,
+    "export": bench_export,
     "rules": rules.run,
 }
 

@@ -302,7 +302,9 @@ def code_rows(questions: Iterable[QuestionSpec], prefix: str = "") -> Iterable[t
     for spec in questions:
         if spec.type == "info":
             continue
-        yield (prefix + spec.code, spec.code, spec.type, None, spec.nb, spec.nn)
+        # A multiple choice or matrix has no column of its own, only its options' or rows'.
+        own = None if spec.type in ("multiple_choice", "matrix") else prefix + spec.code
+        yield (own, spec.code, spec.type, None, spec.nb, spec.nn)
         for option in spec.options:
             column = spec.code + SEP + option.code if spec.type == "multiple_choice" else None
             yield (column, spec.code, "alternativ", option.code, option.nb, option.nn)

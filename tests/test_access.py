@@ -15,6 +15,7 @@ ROLES = ["anonymous", "coordinator", "reviewer_national", "reviewer_innlandet", 
 EVERYONE = set(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
 PREVIEWERS = {"reviewer_national", "reviewer_innlandet", "auditor", "admin"}
+EXPORTERS = {"reviewer_national", "reviewer_innlandet", "auditor", "admin"}
 
 # Who may open each page. 3405 Lillehammer is the coordinator's own municipality in
 # Innlandet; 0301 Oslo lies outside both the coordinator's and the Innlandet reviewer's scope.
@@ -27,6 +28,18 @@ EXPECTED_GET = {
     "/gjennomgang/runder": {"reviewer_national", "reviewer_innlandet", "admin"},
     "/gjennomgang/runder/lavterskel-psykisk-helse/2022": {"reviewer_national",
                                                          "reviewer_innlandet", "admin"},
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/flagg": {"reviewer_national",
+                                                               "reviewer_innlandet", "admin"},
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/dashbord": {"reviewer_national",
+                                                                  "reviewer_innlandet", "admin"},
+    # A case: within the reviewer's scope only (0301 Oslo is not Innlandet's).
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405": {"reviewer_national",
+                                                              "reviewer_innlandet", "admin"},
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301": {"reviewer_national", "admin"},
+    # The `review_samples` claim on 3405's grant: its letter, as a page and as a PDF.
+    "/gjennomgang/krav/TB-2022-3405-1": {"reviewer_national", "reviewer_innlandet", "admin"},
+    "/gjennomgang/krav/TB-2022-3405-1.pdf": {"reviewer_national", "reviewer_innlandet",
+                                             "admin"},
     "/revisjon": {"auditor", "admin"},
     "/register": {"reviewer_national", "reviewer_innlandet", "auditor", "admin"},
     "/admin": {"admin"},
@@ -40,6 +53,11 @@ EXPECTED_GET = {
     "/invitasjon/proevelenke-for-tilgangstesten": EVERYONE,
     "/kommuner/3405": SIGNED_IN,
     "/kommuner/0301": {"reviewer_national", "auditor", "admin"},
+    # Exports: downloads answer 200 with the file, within the user's scope.
+    "/eksport": EXPORTERS,
+    "/eksport/lavterskel-psykisk-helse/2022/okonomi.xlsx": EXPORTERS,
+    "/eksport/lavterskel-psykisk-helse/2022/svar.xlsx": EXPORTERS,
+    "/eksport/lavterskel-psykisk-helse/2022/svar.csv": EXPORTERS,
     "/skjema": PREVIEWERS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
     # A report: its own coordinator (3405) and admins; 0301 is nobody's here but admins'.
@@ -61,7 +79,8 @@ EXPECTED_GET = {
 SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
-               "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"]}
+               "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"],
+               "reference": ["TB-2022-3405-1"]}
 
 
 @pytest.fixture
@@ -83,6 +102,22 @@ def mail_samples(app, lavterskel) -> None:
         db.session.add(Invitation(
             recipient_id=recipient.id, token_hash=hash_token(SAMPLE_ARGS["token"][0]),
             expires_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)))
+        db.session.commit()
+
+
+@pytest.fixture
+def review_samples(app, lavterskel) -> None:
+    """A repayment claim on 3405's grant with the sample reference, for its letter."""
+    import datetime as dt
+
+    from survey_app.models import Claim, Grant
+
+    with app.app_context():
+        grant = db.session.scalar(sa.select(Grant).where(Grant.municipality_number == "3405"))
+        db.session.add(Claim(grant_id=grant.id, reference=SAMPLE_ARGS["reference"][0],
+                             amount_ore=2_000_000, reason="Ubrukte midler.", flag_ids=[],
+                             due_date=dt.date(2023, 6, 1), language="nb",
+                             created_by="rev@helsedir.no"))
         db.session.commit()
 
 
@@ -111,7 +146,7 @@ def test_every_page_is_in_the_access_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, mail_samples,
-                                             role):
+                                             review_samples, role):
     if role != "anonymous":
         auth.login(users[role])
     for url, allowed in EXPECTED_GET.items():

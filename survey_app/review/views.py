@@ -1,4 +1,5 @@
-"""Tracking for reviewers: each round's response rate, and where each grant's report stands.
+"""Tracking for reviewers: each round's response rate, and where each grant's report stands;
+the flags of a round, each case with its decisions, and the repayment claim letters.
 
 A reviewer sees only the municipalities in scope (a Statsforvalter office its own, the
 Directorate all): the service is given only those, so nothing else is shown or counted.
@@ -7,14 +8,26 @@ Directorate all): the service is given only those, so nothing else is shown or c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app.access import Action, requires
-from survey_app.services import tracking
+from forms.money import format_amount, from_ore
+from survey_app.access import Action, enforce, requires
+from survey_app.extensions import db
+from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, Round, User
+from survey_app.offices import office_name
+from survey_app.review import forms as decision_forms
+from survey_app.review import letters, pages
+from survey_app.rules.cases import CaseStatus
+from survey_app.services import decisions, responses, tracking
 from survey_app.services.rounds import RoundError, find_round
 from survey_app.services.tracking import State
 
@@ -63,3 +76,230 @@ def round_tracking(slug: str, year: int) -> str:
     return render_template(
         "review/round.html", round=round_, rates=tracking.response_rates(states),
         shown=tracking.filter_states(states, state, county), state=state, county=county)
+
+
+# ---- flags and cases (issue 5): lists, the case page, decisions, claim letters -------------
+
+FLAG_STATUS_LABELS = {
+    FlagStatus.OPEN: _l("Open"), FlagStatus.CLAIMED: _l("Repayment claimed"),
+    FlagStatus.WAIVED: _l("Waived"), FlagStatus.RESOLVED: _l("Resolved by a new report"),
+}
+CASE_STATUS_LABELS = {
+    CaseStatus.DECLINED: _l("Declined"), CaseStatus.NOT_INVITED: _l("Not invited"),
+    CaseStatus.INVITED: _l("Invited"), CaseStatus.STARTED: _l("Started"),
+    CaseStatus.SUBMITTED: _l("Submitted"), CaseStatus.RETURNED: _l("Returned for correction"),
+    CaseStatus.APPROVED: _l("Approved"), CaseStatus.CLAIMED: _l("Repayment claimed"),
+    CaseStatus.WAIVED: _l("Waived"), CaseStatus.REPAID: _l("Repaid"),
+}
+CLAIM_STATUS_LABELS = {ClaimStatus.CLAIMED: _l("Claimed, not paid"),
+                       ClaimStatus.PAID: _l("Paid"), ClaimStatus.CANCELLED: _l("Cancelled")}
+
+
+def _language() -> str:
+    return str(get_locale() or "nb")
+
+
+def _reviewer() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _round(slug: str, year: int) -> Round:
+    try:
+        return find_round(f"{slug}/{year}")
+    except RoundError:
+        abort(404)
+
+
+def _case_grant(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
+    grant = responses.find_grant(slug, year, number) if number.isdigit() else None
+    municipality = responses.municipality_of(grant) if grant is not None else None
+    if grant is None or municipality is None:
+        abort(404)
+    enforce(Action.REVIEW, municipality)
+    return grant, municipality
+
+
+def _case_url(grant: Grant) -> str:
+    return url_for("review.case", slug=grant.round.scheme.slug, year=grant.round.year,
+                   number=grant.municipality_number)
+
+
+@bp.context_processor
+def decision_helpers() -> dict[str, object]:
+    return {"flag_labels": FLAG_STATUS_LABELS, "case_labels": CASE_STATUS_LABELS,
+            "claim_labels": CLAIM_STATUS_LABELS, "text_in": pages.text_in,
+            "ore": lambda ore: format_amount(from_ore(ore)), "office_name": office_name}
+
+
+@bp.route("/gjennomgang/runder/<slug>/<int:year>/flagg")
+@requires(Action.REVIEW)
+def flags(slug: str, year: int) -> str:
+    round_ = _round(slug, year)
+    rows = pages.flag_rows(round_, tracking.scoped_municipalities(round_, current_user))
+    chosen = pages.FlagFilter.from_args(request.args, _language())
+    shown = [r for r in rows if chosen.admits(r)]
+    return render_template("review/flags.html", round=round_, rows=rows, shown=shown,
+                           chosen=chosen, total_ore=pages.total_ore(shown))
+
+
+def _flag_labels(flags: list[Flag], language: str) -> list[tuple[int, str]]:
+    return [(f.id, pages.text_in(f.explanation.get("title"), language)) for f in flags]
+
+
+def _forms(case: pages.Case, language: str, posted: dict[str, Any]) -> dict[str, Any]:
+    """Every decision form of the case page: fresh ones, or the one posted with errors."""
+    forms: dict[str, Any] = {
+        "claim": decision_forms.claim_form(_flag_labels(case.open_flags, language),
+                                           case.proposed_ore),
+        "waive": {f.id: decision_forms.WaiveForm(prefix=f"waive{f.id}")
+                  for f in case.open_flags},
+        "approve": decision_forms.ApproveForm(prefix="approve"),
+        "returned": decision_forms.ReturnForm(prefix="return"),
+        "claim_status": {c.id: decision_forms.ClaimStatusForm(prefix=f"claim{c.id}")
+                         for c in case.claims},
+    }
+    for name, form in posted.items():
+        if isinstance(forms[name], dict):
+            forms[name].update(form)
+        else:
+            forms[name] = form
+    if case.submission is not None:
+        forms["returned"].set_questions(
+            pages.question_choices(case.grant, case.submission, language))
+    return forms
+
+
+def _all_forms(forms: dict[str, Any]) -> list[Any]:
+    found = []
+    for form in forms.values():
+        found.extend(form.values() if isinstance(form, dict) else [form])
+    return found
+
+
+def _render_case(grant: Grant, municipality: Municipality,
+                 posted: dict[str, Any] | None = None) -> tuple[str, int]:
+    language = _language()
+    case = pages.case_of(grant, municipality, language)
+    forms = _forms(case, language, posted or {})
+    page = render_template("review/case.html", case=case, forms=forms,
+                           errors=[f for f in _all_forms(forms) if f.errors])
+    return page, 400 if posted else 200
+
+
+@bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>")
+@requires(Action.REVIEW)
+def case(slug: str, year: int, number: str) -> tuple[str, int]:
+    return _render_case(*_case_grant(slug, year, number))
+
+
+def _decided(grant: Grant, decide: Callable[[], object], done: str) -> WerkzeugResponse:
+    """Runs one decision; its outcome is the status message on the case page (PRG)."""
+    try:
+        decide()
+    except decisions.DecisionError as error:
+        flash(str(error), "error")
+    else:
+        flash(done, "success")
+    return redirect(_case_url(grant), code=303)
+
+
+CaseAnswer = WerkzeugResponse | tuple[str, int]
+
+
+@bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/krav", methods=["POST"])
+@requires(Action.REVIEW)
+def claim(slug: str, year: int, number: str) -> CaseAnswer:
+    grant, municipality = _case_grant(slug, year, number)
+    open_flags = pages.open_flags_of(grant)
+    form = decision_forms.claim_form(_flag_labels(open_flags, _language()), 0)
+    if not form.validate_on_submit():
+        return _render_case(grant, municipality, {"claim": form})
+    chosen = [f for f in open_flags if f.id in form.flags.data]
+    return _decided(grant, lambda: decisions.claim(
+        chosen, form.amount.data, form.reason.data, _reviewer()),
+        _("Repayment was claimed. The claim letter is ready."))
+
+
+@bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/flagg/<int:flag_id>/frafall",
+          methods=["POST"])
+@requires(Action.REVIEW)
+def waive(slug: str, year: int, number: str, flag_id: int) -> CaseAnswer:
+    grant, municipality = _case_grant(slug, year, number)
+    flag = db.session.get(Flag, flag_id)
+    if flag is None or flag.grant_id != grant.id:
+        abort(404)
+    form = decision_forms.WaiveForm(prefix=f"waive{flag.id}")
+    if not form.validate_on_submit():
+        return _render_case(grant, municipality, {"waive": {flag.id: form}})
+    return _decided(grant, lambda: decisions.waive(flag, form.reason.data, _reviewer()),
+                    _("The flag was waived: no repayment is claimed for it."))
+
+
+@bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/retur", methods=["POST"])
+@requires(Action.REVIEW)
+def return_report(slug: str, year: int, number: str) -> CaseAnswer:
+    grant, municipality = _case_grant(slug, year, number)
+    form = decision_forms.ReturnForm(prefix="return")
+    if not form.validate_on_submit():
+        return _render_case(grant, municipality, {"returned": form})
+    return _decided(grant, lambda: decisions.return_for_correction(
+        grant, form.comments(), _reviewer()),
+        _("The report was returned to the municipality for correction."))
+
+
+@bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/godkjenn", methods=["POST"])
+@requires(Action.REVIEW)
+def approve(slug: str, year: int, number: str) -> CaseAnswer:
+    grant, _municipality = _case_grant(slug, year, number)
+    if not decision_forms.ApproveForm(prefix="approve").validate_on_submit():
+        abort(400)
+    return _decided(grant, lambda: decisions.approve(grant, _reviewer()),
+                    _("The report was approved."))
+
+
+def _claim(reference: str) -> tuple[Claim, Grant, Municipality]:
+    found = letters.find_claim(reference)
+    grant = db.session.get(Grant, found.grant_id) if found is not None else None
+    municipality = responses.municipality_of(grant) if grant is not None else None
+    if found is None or grant is None or municipality is None:
+        abort(404)
+    enforce(Action.REVIEW, municipality)
+    return found, grant, municipality
+
+
+@bp.route("/gjennomgang/krav/<reference>/status", methods=["POST"])
+@requires(Action.REVIEW)
+def claim_status(reference: str) -> CaseAnswer:
+    found, grant, municipality = _claim(reference)
+    form = decision_forms.ClaimStatusForm(prefix=f"claim{found.id}")
+    if not form.validate_on_submit():
+        return _render_case(grant, municipality, {"claim_status": {found.id: form}})
+    return _decided(grant, lambda: decisions.set_claim_status(
+        found, form.status.data, _reviewer(), form.reason.data or ""),
+        _("The claim's status was changed."))
+
+
+@bp.route("/gjennomgang/krav/<reference>")
+@requires(Action.REVIEW)
+def claim_letter(reference: str) -> tuple[str, int]:
+    found, grant, _municipality = _claim(reference)
+    try:
+        letter = letters.letter_of(found)
+    except decisions.DecisionError as error:
+        return render_template("review/claim_refused.html", claim=found, grant=grant,
+                               message=str(error), case_url=_case_url(grant)), 409
+    return render_template("review/claim.html", letter=letter, body=letters.letter_html(letter),
+                           case_url=_case_url(grant)), 200
+
+
+@bp.route("/gjennomgang/krav/<reference>.pdf")
+@requires(Action.REVIEW)
+def claim_letter_pdf(reference: str) -> Response | tuple[str, int]:
+    found, grant, _municipality = _claim(reference)
+    try:
+        letter = letters.letter_of(found)
+    except decisions.DecisionError as error:
+        return render_template("review/claim_refused.html", claim=found, grant=grant,
+                               message=str(error), case_url=_case_url(grant)), 409
+    return Response(letters.letter_pdf(letter), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="krav-{found.reference}.pdf"'})

@@ -27,14 +27,25 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import flask_migrate
 import sqlalchemy as sa
 from flask import Flask
+
+from forms.answers import answers_hash, answers_to_json, evaluate
+from forms.builder import FormData
+from survey_app import create_app
+from survey_app.config import finalise
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Municipality, Submission
+from survey_app.services import register, responses
+from survey_app.services.users import create_user
+from tests.factories import PASSWORD, make_round
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG, YEAR = "lavterskel-psykisk-helse", 2022
@@ -81,16 +92,12 @@ def answers_of(section: str, amount: int) -> dict[str, object]:
 
 def make_app(database_url: str) -> Flask:
     """The app in-process, for seeding and checking (never serves the load)."""
-    from survey_app import create_app
-
     return create_app({"APP_ENV": "testing", "SECRET_KEY": SECRET_KEY,
                        "DATABASE_URL": database_url, "PASSWORD_HASH_METHOD": HASH_METHOD})
 
 
 @contextmanager
 def app_context(database_url: str) -> Iterator[Flask]:
-    from survey_app.extensions import db
-
     app = make_app(database_url)
     with app.app_context():
         try:
@@ -104,10 +111,6 @@ def prepare_database(database_url: str, count: int,
                      seeded: Iterable[str] = SEEDED_SECTIONS) -> list[Coordinator]:
     """Migrates an empty database, loads the register and makes the round with `count`
     grants and coordinators (password tests.factories.PASSWORD); returns the cast."""
-    import flask_migrate
-
-    from survey_app.services import register
-
     with app_context(database_url):
         flask_migrate.upgrade()
         result = register.import_register(register.SHIPPED_REGISTER.read_text("utf-8"),
@@ -119,11 +122,6 @@ def prepare_database(database_url: str, count: int,
 
 
 def _make_cast(count: int) -> list[Coordinator]:
-    from survey_app.extensions import db
-    from survey_app.models import Municipality
-    from survey_app.services.users import create_user
-    from tests.factories import PASSWORD, make_round
-
     numbers = sorted(set(db.session.scalars(
         sa.select(Municipality.number).where(Municipality.valid_to.is_(None)))))
     if count > len(numbers):
@@ -139,9 +137,6 @@ def _make_cast(count: int) -> list[Coordinator]:
 
 
 def _seed_pages(cast: list[Coordinator], sections: tuple[str, ...]) -> None:
-    from forms.builder import FormData
-    from survey_app.services import responses
-
     if not sections:
         return
     for coordinator in cast:
@@ -200,9 +195,9 @@ class Server:
             self.process = subprocess.Popen(
                 self.command(), cwd=REPO, env=self.environment(), stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        self._wait_ready(timeout)
+        self.wait_ready(timeout)
 
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float) -> None:
         assert self.process is not None
         until = time.monotonic() + timeout
         while time.monotonic() < until:
@@ -263,10 +258,8 @@ def server_errors(log: str, killed: bool = False) -> list[str]:
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def children_of(pid: int) -> list[int]:
@@ -408,8 +401,6 @@ class Journey:
 def sign_in(journey: Journey) -> None:
     browser = journey.browser
     form = browser.call("sign-in page", "GET", "/logg-inn", 200).body
-    from tests.factories import PASSWORD
-
     answer = browser.call("sign-in", "POST", "/logg-inn", 302, {
         "email": journey.coordinator.email, "password": PASSWORD,
         "csrf_token": hidden_value(form, "csrf_token")})
@@ -519,10 +510,6 @@ class Stored:
 
 def expected_hashes(cast: list[Coordinator]) -> dict[str, str]:
     """The answers hash each coordinator's submit must store (needs an app context)."""
-    from forms.answers import answers_hash, answers_to_json, evaluate
-    from forms.builder import FormData
-    from survey_app.services import responses
-
     hashes = {}
     for coordinator in cast:
         grant = responses.find_grant(SLUG, YEAR, coordinator.number)
@@ -536,9 +523,6 @@ def expected_hashes(cast: list[Coordinator]) -> dict[str, str]:
 
 
 def stored_reports(cast: list[Coordinator]) -> dict[str, Stored]:
-    from forms.answers import answers_hash
-    from survey_app.services import responses
-
     found = {}
     for coordinator in cast:
         grant = responses.find_grant(SLUG, YEAR, coordinator.number)
@@ -580,9 +564,6 @@ def check_database(database_url: str, cast: list[Coordinator],
                    acknowledged: dict[str, str], must_be_submitted: bool) -> list[str]:
     """Lost, duplicated or half-written reports, and the audit trail's count; `acknowledged`
     is kommunenummer -> the key whose submit got a 303."""
-    from survey_app.extensions import db
-    from survey_app.models import AuditEvent, Submission
-
     with app_context(database_url):
         hashes = expected_hashes(cast)
         problems = [p for number, stored in stored_reports(cast).items()
@@ -598,9 +579,6 @@ def check_database(database_url: str, cast: list[Coordinator],
 
 def submission_rows(database_url: str) -> set[tuple[Any, ...]]:
     """Every submission as (id, response, number, key, answers hash): to compare snapshots."""
-    from survey_app.extensions import db
-    from survey_app.models import Submission
-
     with app_context(database_url):
         return {tuple(row) for row in db.session.execute(sa.select(
             Submission.id, Submission.response_id, Submission.number,
@@ -638,8 +616,6 @@ def integrity_problems(database_url: str) -> list[str]:
 
 
 def make_app_url(database_url: str) -> str:
-    from survey_app.config import finalise
-
     config: dict[str, Any] = {"APP_ENV": "testing", "SECRET_KEY": SECRET_KEY,
                               "DATABASE_URL": database_url}
     finalise(config)

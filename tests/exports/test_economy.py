@@ -1,0 +1,151 @@
+"""The economy report, as an auditor downloads it and opens it in openpyxl and pandas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from exports.csv import checksum
+from exports.economy import ECONOMY_COLUMNS
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Claim, Flag, Grant
+from tests.exports.helpers import submit
+from tests.factories import make_round
+
+URL = "/eksport/lavterskel-psykisk-helse/2022/okonomi.xlsx"
+EXPORT_URLS = ["/eksport", URL, "/eksport/lavterskel-psykisk-helse/2022/svar.xlsx",
+               "/eksport/lavterskel-psykisk-helse/2022/svar.csv"]
+
+
+@pytest.fixture
+def reported(app, client, auth, users):
+    """3405 reports 1 000 000 kr used of 1 234 567 (the rules flag the unused 234 567 kr)
+    and has a claim; 0301 (5 000 000 kr) never reports."""
+    with app.app_context():
+        make_round()
+    auth.login(users["coordinator"])
+    submit(client, economy={"used_amount": "1 000 000", "unused_explanation": "Sen start."},
+           services={"services_description": "Lengre åpningstid."})
+    auth.logout()
+    with app.app_context():
+        grant = db.session.scalar(sa.select(Grant).where(Grant.municipality_number == "3405"))
+        db.session.add(Claim(grant_id=grant.id, reference="K-1", amount_ore=10_000_050,
+                             reason="ubrukt", flag_ids=[], due_date=dt.date(2023, 6, 1),
+                             language="nb", created_by="rev@helsedir.no"))
+        db.session.commit()
+
+
+def download(client, auth, user: str, url: str = URL) -> bytes:
+    auth.login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.data
+
+
+def test_the_totals_are_live_formulas_over_the_rows_and_equal_the_rounds_total(
+        app, client, auth, users, reported):
+    data = download(client, auth, users["auditor"])
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Økonomi"]
+    assert [c.value for c in sheet[1]][:5] == ["Kommunenummer", "Kommune", "Fylke", "Embete",
+                                               "Tildelt"]
+    assert sheet.max_row == 4  # header, two municipalities, totals
+    totals = {c.column_letter: c.value for c in sheet[4]}
+    assert totals["A"] == "Sum"
+    for letter in "EFGHIJ":
+        assert totals[letter] == f"=SUM({letter}2:{letter}3)"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L3"
+    assert sheet["E2"].number_format == '#,##0 "kr"'
+
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
+    rows, total = frame.iloc[:-1], frame.iloc[-1]
+    with app.app_context():
+        granted = db.session.scalar(sa.select(sa.func.sum(Grant.amount)))
+        proposed_ore = db.session.scalar(sa.select(sa.func.sum(Flag.amount_ore))
+                                         .where(Flag.status.in_(("open", "claimed"))))
+    assert rows["Tildelt"].sum() == granted == 6_234_567
+    assert total["Tildelt"] == granted  # the formula's value as stored with it
+    assert total["Rapportert brukt"] == 1_000_000 and total["Ubrukt"] == 234_567
+    assert proposed_ore == 23_456_700  # the unused-funds rule's proposal
+    assert total["Foreslått tilbakebetaling"] == 234_567
+    assert total["Krevd tilbakebetaling"] == pytest.approx(100_000.50)
+
+
+def test_municipalities_that_never_reported_are_in_the_report(app, client, auth, users,
+                                                               reported):
+    data = download(client, auth, users["auditor"])
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
+    oslo = frame[frame["Kommunenummer"] == "0301"].iloc[0]
+    assert oslo["Tildelt"] == 5_000_000
+    assert pd.isna(oslo["Rapportert brukt"]) and pd.isna(oslo["Sist innsendt"])
+    assert oslo["Saksstatus"] == "Ikke invitert"
+
+
+def _sheet_rows(sheet) -> list[tuple]:
+    """The data rows read back, with money as the exact values the service gave."""
+    rows = []
+    for values in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1, values_only=True):
+        rows.append(tuple(
+            Decimal(str(v)) if column.kind == "nok" and v is not None else v
+            for column, v in zip(ECONOMY_COLUMNS, values, strict=True)))
+    return rows
+
+
+def test_the_metadata_checksum_matches_the_rows_and_the_csv_export(
+        app, client, auth, users, reported, runner, tmp_path):
+    data = download(client, auth, users["auditor"])
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    facts = {row[0]: row[1] for row in workbook["Metadata"].iter_rows(values_only=True)}
+    stated = facts["SHA-256 (datarader)"]
+    assert checksum(ECONOMY_COLUMNS, _sheet_rows(workbook["Økonomi"])) == stated
+    assert facts["Runde"] == "lavterskel-psykisk-helse/2022"
+    assert facts["Spørreskjemaversjoner"] == "v1"
+    assert facts["Generert av"] == users["auditor"]
+    # The same rows as CSV from the command line: its bytes are what was hashed.
+    output = tmp_path / "okonomi.csv"
+    result = runner.invoke(args=["export", "economy", "lavterskel-psykisk-helse/2022",
+                                 "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert hashlib.sha256(output.read_bytes()).hexdigest() == stated
+    assert f"2 rows, SHA-256 {stated}" in result.output
+
+
+def test_an_auditor_downloads_and_the_audit_log_shows_who_what_and_the_checksum(
+        app, client, auth, users, reported):
+    data = download(client, auth, users["auditor"])
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent)
+                                  .where(AuditEvent.action == "export.download"))
+        assert (event.actor, event.object_type, event.object_id) == (
+            users["auditor"], "round", "lavterskel-psykisk-helse/2022")
+        assert event.after["kind"] == "economy.xlsx" and event.after["rows"] == 2
+        assert event.after["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_coordinator_gets_404_on_every_export_url(app, client, auth, users, reported):
+    auth.login(users["coordinator"])
+    for url in EXPORT_URLS:
+        assert client.get(url).status_code == 404, url
+
+
+def test_an_office_reviewer_gets_only_the_offices_municipalities(app, client, auth, users,
+                                                                  reported):
+    data = download(client, auth, users["reviewer_innlandet"])
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
+    assert list(frame["Kommunenummer"]) == ["3405", "Sum"]
+
+
+def test_identical_data_gives_identical_bytes(app, reported, runner, tmp_path):
+    outputs = []
+    for name in ("a.xlsx", "b.xlsx"):
+        result = runner.invoke(args=["export", "economy", "lavterskel-psykisk-helse/2022",
+                                     "-o", str(tmp_path / name), "--at", "2024-05-01T12:00:00"])
+        assert result.exit_code == 0, result.output
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
