@@ -380,7 +380,8 @@ class Reader:
             found.append(question)
         return tuple(found)
 
-    def read(self, text: str) -> Questionnaire | None:
+    def root(self, text: str, what: str) -> CommentedMap | None:
+        """The file's top-level mapping, or None with the YAML problem located."""
         try:
             root = yaml_parser().load(text)
         except MarkedYAMLError as error:
@@ -388,7 +389,10 @@ class Reader:
             self.problem((mark.line, mark.column) if mark else (0, 0), Msg.Q_YAML,
                          problem=str(error.problem or error.context or "").strip())
             return None
-        root = self.mapping(root, (0, 0), "questionnaire")
+        return self.mapping(root, (0, 0), what)
+
+    def read(self, text: str) -> Questionnaire | None:
+        root = self.root(text, "questionnaire")
         if root is None or not self.require(root, ("id", "version", "scheme", "title",
                                                    "sections"), "questionnaire"):
             return None

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError
 
 from forms import expressions as ex
-from forms.loader import SLUG, Problem, Reader, expression_type, yaml_parser
+from forms.loader import SLUG, Problem, Reader, expression_type
 from forms.messages import Msg
 from forms.model import Questionnaire, Text
 
@@ -126,14 +125,7 @@ class _RuleReader(Reader):
         return tuple(found)
 
     def read_rules(self, text: str, answers: Mapping[str, Mapping[str, Any]]) -> RuleSet | None:
-        try:
-            root = yaml_parser().load(text)
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            self.problem((mark.line, mark.column) if mark else (0, 0), Msg.Q_YAML,
-                         problem=str(error.problem or error.context or "").strip())
-            return None
-        root = self.mapping(root, (0, 0), "rules file")
+        root = self.root(text, "rules file")
         if root is None or not self.require(root, ("scheme", "rules"), "rules file"):
             return None
         self.known_keys(root, FILE_KEYS, "rules file")

@@ -46,6 +46,7 @@ from survey_app.models import AuditEvent, Municipality, Submission
 from survey_app.services import register, responses
 from survey_app.services.users import create_user
 from tests.factories import PASSWORD, make_round
+from tests.report.test_flow import PAGES
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG, YEAR = "lavterskel-psykisk-helse", 2022
@@ -54,20 +55,9 @@ SEEDED_SECTIONS = ("economy", "conditions", "declaration")
 SECRET_KEY = "deadline-day-load-test-secret"
 HASH_METHOD = "pbkdf2:sha256:1000"  # cheap: the load is on the service, not on scrypt
 
-# A complete, valid lavterskel report (as in tests/report/test_flow.py); economy's
-# amounts are the grant's own.
-_ANSWERS: dict[str, dict[str, object]] = {
-    "services": {"services_strengthened": ["more_staff", "outreach"],
-                 "service_areas": ["mental_health_service"],
-                 "services_description": "Lengre åpningstid og oppsøkende team."},
-    "users": {"target_groups": ["youth", "adults"], "youth_number_known": "yes",
-              "youth_count": "120", "adults_number_known": "no",
-              "counts_basis": "registered"},
-    "importance": {"importance_capacity": "4", "importance_competence": "3"},
-    "conditions": {"used_for_mapping": "no", "transferred_to_next_year": "no"},
-    "declaration": {"declaration_confirmed": "yes", "respondent_name": "Kari Nordmann",
-                    "respondent_role": "Kommunalsjef"},
-}
+# A complete, valid lavterskel report: the pages of tests/report/test_flow.py (economy's
+# amounts are the grant's own, see answers_of).
+_ANSWERS = PAGES
 
 
 @dataclass(frozen=True)
@@ -469,7 +459,9 @@ def _guarded(journey: Journey, action: Callable[[], object]) -> Journey:
         action()
     except UnexpectedAnswer as error:
         journey.problems.append(f"{journey.coordinator.number}: {error}")
-    except OSError as error:  # refused, reset, closed: the server went away
+    except (OSError, http.client.HTTPException) as error:
+        # refused, reset, closed, or cut off in the middle of an answer: the server went
+        # away; such a request is not acknowledged, and the replay settles it
         journey.interrupted.append(f"{journey.coordinator.number}: {error!r}")
     return journey
 
