@@ -38,10 +38,12 @@ import jinja2  # noqa: E402
 import wtforms  # noqa: E402
 from flask import Flask, g, render_template  # noqa: E402
 
+from forms.answers import prefilled  # noqa: E402
 from forms.builder import choice_options, find_section, render_text  # noqa: E402
 from forms.loader import load_text  # noqa: E402
 from forms.messages import message  # noqa: E402
 from forms.model import Question, Questionnaire  # noqa: E402
+from survey_app import page_input  # noqa: E402
 from survey_app.questionnaire_view import unit_text  # noqa: E402
 
 GOAL = 2.0  # A/B
@@ -177,12 +179,12 @@ def render_service(qid: str, version: int, section_id: str = SECTION) -> str:
     current = find_section(questionnaire, section_id)
     language = views._language()
     result, added = None, None
-    data = views._prefilled(current)
+    data = prefilled(current, views.DEMO_CONTEXT)
     index = questionnaire.sections.index(current)
     assert str(get_locale()) == language
     return render_template(
         "preview/section.html", questionnaire=questionnaire, section=current, index=index,
-        result=result, raw=data, rows=views._row_counts(current, data, added),
+        result=result, raw=data, rows=page_input.row_counts(current, data, added),
         errors={}, hidden=set(),
         t=partial(views._text, language), msg=partial(message, language=language),
         show=partial(format_answer, language=language), stored=views._stored,
@@ -284,11 +286,12 @@ def precomputed_context(questionnaire: Questionnaire) -> dict[str, Any]:
 
     language = views._language()
     section = find_section(questionnaire, SECTION)
-    prefilled = {k: views._prefilled(section).first(k) for k in views._prefilled(section)}
+    start = prefilled(section, views.DEMO_CONTEXT)
+    values = {k: start.first(k) for k in start}
     texts = {"t": lambda text: render_text(text, language, views.DEMO_CONTEXT),
              "msg": partial(message, language=language), "language": language,
              "optional": gettext("optional"), "shown_only": gettext("Shown only when:")}
-    return {"fields": [field_dict(q, prefilled, texts) for q in section.questions],
+    return {"fields": [field_dict(q, values, texts) for q in section.questions],
             "choose": message("form.choose", language)}
 
 

@@ -131,19 +131,12 @@ def _option_decimal(question: Question, key: str) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _show_number(question: Question, value: Decimal) -> str:
-    if question.type == "amount":
-        return format_amount(value)
-    text = f"{value:,f}".replace(",", "\u00a0").replace(".", ",")
-    return f"{text}\u00a0%" if question.type == "percent" else text
-
-
 def _check_range(question: Question, value: Decimal | int) -> None:
     low, high = _option_decimal(question, "min"), _option_decimal(question, "max")
     if low is not None and value < low:
-        raise FieldError(Msg.FIELD_TOO_SMALL, min=_show_number(question, low))
+        raise FieldError(Msg.FIELD_TOO_SMALL, min=_format_number(question, low, DEFAULT_LANGUAGE))
     if high is not None and value > high:
-        raise FieldError(Msg.FIELD_TOO_LARGE, max=_show_number(question, high))
+        raise FieldError(Msg.FIELD_TOO_LARGE, max=_format_number(question, high, DEFAULT_LANGUAGE))
 
 
 def _number(question: Question, text: str) -> Decimal | int:
@@ -672,7 +665,9 @@ def _format_number(question: Question, value: Decimal | int, language: str) -> s
     kind = question.options.get("format") if question.type == "computed" else question.type
     if kind == "amount":
         return format_amount(value, language)
-    text = f"{value:,f}".replace(",", "\u00a0").replace(".", ",")
+    # An int has no places to show ("f" would add six); a Decimal shows the ones it has.
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:,f}"
+    text = shown.replace(",", "\u00a0").replace(".", ",")
     return f"{text}\u00a0%" if kind == "percent" else text
 
 

@@ -68,6 +68,10 @@ def test_the_demo_rounds_have_the_letters_figures_and_a_realistic_spread(app, ru
     late = sum(s.late for s in submissions)
     assert 250 < len(submissions) < 354 and 0 < late < len(submissions) / 4
     assert 0 < drafts < 60 and len(submissions) + drafts < 354  # some never opened
+    flagged = [line.split(";") for line in runner.invoke(
+        args=["flags", "list", "lavterskel-psykisk-helse/2022"]).output.splitlines()]
+    not_reported = {number for number, rule, _, _ in flagged if rule == "not-reported"}
+    assert len(not_reported) == 354 - len(submissions)  # every non-reporter, for its grant
     rounds = runner.invoke(args=["rounds", "list"]).output
     assert "kommunalt-rusarbeid-overgang/2024" in rounds
     assert "langvarige-sammensatte-voksne/" in rounds

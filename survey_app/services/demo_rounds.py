@@ -2,7 +2,8 @@
 
 - `lavterskel-psykisk-helse/2022`: 100 mill. kr by the population key (the real health
   key file can replace it), three opt-outs before 22 April 2022, paid 29 April 2022,
-  reports due 1 April 2023: most submitted, some late, some drafts, some never opened.
+  reports due 1 April 2023: most submitted, some late, some drafts, some never opened;
+  the deadline job has run, so the reviewers have flags to decide.
 - `kommunalt-rusarbeid-overgang/2021` (closed, reported before this service) and `/2024`
   with positions, for the municipalities that had the grant in 2021.
 - `langvarige-sammensatte-voksne/<this year - 1>`: open, its deadline ahead.
@@ -22,8 +23,8 @@ import sqlalchemy as sa
 from forms.answers import answers_hash, answers_to_json, evaluate
 from survey_app.extensions import db
 from survey_app.models import Grant, GrantEvent, GrantStatus, Response, Round, Submission
+from survey_app.services import flags, responses, rounds
 from survey_app.services import grants as grant_service
-from survey_app.services import responses, rounds
 
 DEMO_ACTOR = "demo"
 LAVTERSKEL = "lavterskel-psykisk-helse/2022"
@@ -84,6 +85,8 @@ def _lavterskel() -> None:
         if grant.status == GrantStatus.PAID:
             _lavterskel_report(grant, chance)
     db.session.commit()
+    # The deadline job as it would have run after the grace period: flags to review.
+    flags.compute_round(created, dt.date(2023, 5, 1), actor=DEMO_ACTOR)
 
 
 def _pay(round_: Round, at: dt.datetime) -> None:

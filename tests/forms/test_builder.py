@@ -327,3 +327,13 @@ def test_a_column_condition_hides_the_cell_in_its_row_only_and_drops_its_answer(
     result = validate_section(questionnaire, "positions", {**posted,
                               "positions-1-why_part_time": ""}, {}, {})
     assert list(result.errors) == ["positions-1-why_part_time"]
+
+
+def test_whole_numbers_show_without_decimals_and_decimals_with_theirs():
+    from forms.builder import format_answer
+
+    count = QUESTIONNAIRE.question("used_amount")
+    assert format_answer(count, 1234567) == "1\xa0234\xa0567\xa0kr"
+    integer = next(q for q in QUESTIONNAIRE.questions() if q.type in ("integer", "scale"))
+    assert format_answer(integer, 220) == "220"
+    assert format_answer(integer, 12000) == "12\xa0000"
