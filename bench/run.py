@@ -17,8 +17,10 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [p for p in (str(BENCH), str(BENCH.parent)) if p not in sys.path]
 
 import export  # noqa: E402
+import peer  # noqa: E402
 import render  # noqa: E402
 import rules  # noqa: E402
+import submit  # noqa: E402
 
 
 def bench_render() -> list[render.Result]:
@@ -35,6 +37,8 @@ BENCHMARKS: dict[str, Callable[[], list[render.Result]]] = {
     "render": bench_render,
     "export": bench_export,
     "rules": rules.run,
+    "submit": submit.run,
+    "peer": peer.run,
 }
 
 

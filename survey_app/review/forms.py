@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -155,7 +156,9 @@ def claim_form(flags: list[tuple[int, str]], proposed_ore: int, **kwargs: Any) -
     the sum the rules propose."""
     form = ClaimForm(prefix="claim", **kwargs)
     form.flags.choices = [SelectChoice(flag_id, label) for flag_id, label in flags]
-    if not form.is_submitted():
+    # Prefilled unless this very form was posted: a refused waive or return re-renders
+    # the page, and the claim form must then still offer the proposal.
+    if not any(key.startswith("claim-") for key in request.form):
         form.flags.data = [flag_id for flag_id, _label in flags]
         form.amount.data = proposed_ore or None
     return form

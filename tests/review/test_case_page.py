@@ -49,7 +49,7 @@ def test_the_case_page_explains_each_flag_with_its_figures_and_history(app, user
     assert "<code>grant.amount - used_amount</code>" in page
     assert "<code>used_amount</code> = 80000.00" in page
     assert "2022-3405-LPH-1" in page and "versjon 1" in page
-    assert "raised" in page  # the history
+    assert "<th scope=\"row\">Opprettet</th>" in page  # the history, in words
     assert "Vakant stilling." in page  # the answers of the latest submission
     assert "Saksstatus" in page
 
