@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,10 +21,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from forms.money import NumberError, format_amount, parse_amount
+from forms.money import format_amount
 from survey_app.access import Action, requires
 from survey_app.admin.views import bp
 from survey_app.extensions import db
+from survey_app.form_fields import KronerField
+from survey_app.lookups import round_or_404
 from survey_app.models import Grant, GrantEvent, Round, Scheme
 from survey_app.services import grants, register, rounds
 
@@ -52,30 +54,6 @@ class DateField(Field):
             except ValueError as error:
                 raise ValueError(_("Write the date as dd.mm.yyyy, for example 01.04.2023."
                                    )) from error
-
-
-class KronerField(Field):
-    """An amount in whole kroner, in any notation the money parser reads."""
-
-    widget = TextInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return format_amount(self.data).removesuffix("\u00a0kr") if self.data else ""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
-        try:
-            value = parse_amount(text)
-        except NumberError as error:
-            raise ValueError(error.text(str(get_locale()))) from error
-        if value != value.to_integral_value():
-            raise ValueError(_("Write the amount in whole kroner, without øre."))
-        self.data = int(value)
 
 
 class WholeNumberField(IntegerField):
@@ -164,10 +142,7 @@ def rounds_list() -> str | Response | tuple[str, int]:
 @bp.route("/admin/runder/<slug>/<int:year>", methods=["GET", "POST"])
 @requires(Action.ADMIN)
 def round_page(slug: str, year: int) -> str | Response | tuple[str, int]:
-    try:
-        found = rounds.find_round(f"{slug}/{year}")
-    except rounds.RoundError:
-        abort(404)
+    found = round_or_404(slug, year)
     form = RoundDatesForm(obj=found)
     if form.validate_on_submit():
         if grants.update_round(found, form.dates(), form.budget.data):

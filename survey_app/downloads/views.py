@@ -14,17 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from survey_app import audit
 from survey_app.access import Action, requires
 from survey_app.extensions import db
+from survey_app.lookups import round_or_404
 from survey_app.models import Round
 from survey_app.models.users import utcnow
 from survey_app.services import export_data
-from survey_app.services.rounds import RoundError, find_round
 
 bp = Blueprint("downloads", __name__)
 
@@ -44,10 +44,7 @@ def index() -> str:
 
 
 def _download(slug: str, year: int, kind: str, fmt: str) -> Response:
-    try:
-        round_ = find_round(f"{slug}/{year}")
-    except RoundError:
-        abort(404)
+    round_ = round_or_404(slug, year)
     handle, name = tempfile.mkstemp(suffix=f".{fmt}", prefix="eksport-")
     os.close(handle)
     path = Path(name)

@@ -30,14 +30,16 @@ from forms.builder import (
 from forms.messages import message
 from forms.model import Questionnaire, Section
 from survey_app import page_input
-from survey_app.access import Action, enforce, requires
+from survey_app.access import Action, requires
 from survey_app.extensions import csrf
+from survey_app.lookups import grant_or_404
 from survey_app.models import Grant, GrantStatus, Municipality
 from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
 from survey_app.questionnaire_view import fixed_texts, section_fields
 from survey_app.report import resume
 from survey_app.services import flags, receipts, responses
+from survey_app.services.rounds import grant_context
 
 bp = Blueprint("report", __name__, url_prefix="/rapporter/<slug>/<int:year>/<number>")
 
@@ -53,12 +55,7 @@ def commented_questions(sections: Any, notes: dict[str | None, list[str]]) -> li
 
 
 def _report(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
-    grant = responses.find_grant(slug, year, number) if number.isdigit() else None
-    municipality = responses.municipality_of(grant) if grant is not None else None
-    if grant is None or municipality is None:
-        abort(404)
-    enforce(Action.REPORT, municipality)
-    return grant, municipality
+    return grant_or_404(slug, year, number, Action.REPORT)
 
 
 def _urls(grant: Grant) -> dict[str, str]:
@@ -85,12 +82,12 @@ def _whole_report(slug: str, year: int, number: str) -> dict[str, Any]:
     response = responses.response_of(grant)
     language = _language()
     questionnaire = responses.questionnaire_of(grant, response)
-    context = responses.context_of(grant)
+    context = grant_context(grant, municipality)
+    saved = responses.page_data(response)
     return {"grant": grant, "m": municipality, "response": response,
             "questionnaire": questionnaire, "urls": _urls(grant),
-            "evaluation": evaluate(questionnaire, responses.page_data(response), context,
-                                   language),
-            "editable": _editable(grant, response), "saved": responses.page_data(response),
+            "evaluation": evaluate(questionnaire, saved, context, language),
+            "editable": _editable(grant, response), "saved": saved,
             "notes": responses.review_notes(response), **_texts(language, context)}
 
 
@@ -115,8 +112,7 @@ def page(slug: str, year: int, number: str, section_id: str) -> Any:
         return redirect(url_for("report.overview", **_urls(grant)))
     if request.method == "POST":
         return _save(grant, municipality, response, questionnaire, section)
-    context = responses.context_of(grant)
-    data = page_data(section, responses.page_data(response), context)
+    data = page_data(section, responses.page_data(response), grant_context(grant, municipality))
     view = _PageView(grant, municipality, response, questionnaire, section, data)
     return view.render(result=view.validate(), show_errors=False)
 
@@ -175,7 +171,7 @@ class _PageView:
         self.grant, self.municipality, self.response = grant, municipality, response
         self.questionnaire, self.section, self.data, self.added = (
             questionnaire, section, data, added)
-        self.context = responses.context_of(grant)
+        self.context = grant_context(grant, municipality)
         self.language = _language()
 
     def validate(self) -> SectionResult:
@@ -220,11 +216,11 @@ class _PageView:
 @requires(Action.REPORT)
 def visibility(slug: str, year: int, number: str, section_id: str) -> Response:
     """Which questions the typed answers hide (for conditions.js); the server decides."""
-    grant, _ = _report(slug, year, number)
+    grant, municipality = _report(slug, year, number)
     response = responses.response_of(grant)
     questionnaire = responses.questionnaire_of(grant, response)
     section = _section(questionnaire, section_id)
-    context = responses.context_of(grant)
+    context = grant_context(grant, municipality)
     before = answers_before(questionnaire, section.id, responses.page_data(response), context)
     posted, _ = page_input.posted(section, request.form)
     return jsonify(hidden=hidden_keys(questionnaire, section.id, posted, context, before))
@@ -277,7 +273,7 @@ def receipt(slug: str, year: int, number: str, n: int) -> str:
     return render_template(
         "report/receipt.html", grant=grant, m=municipality, submission=submission,
         questionnaire=questionnaire, answers=answers, urls=_urls(grant),
-        **_texts(language, responses.context_of(grant)))
+        **_texts(language, grant_context(grant, municipality)))
 
 
 @bp.route("/kvittering/<int:n>.pdf")

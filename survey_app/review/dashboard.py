@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app.access import Action, requires
+from survey_app.lookups import round_or_404
 from survey_app.review.views import bp
 from survey_app.services import dashboard
 from survey_app.services.dashboard import Timeline
-from survey_app.services.rounds import RoundError, find_round
 
 SIZE_LABELS = {
     "under-5000": _l("Under 5 000 inhabitants"),
@@ -89,10 +89,7 @@ def line_chart(timeline: Timeline) -> LineChart | None:
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/dashbord")
 @requires(Action.REVIEW)
 def dashboard_page(slug: str, year: int) -> str:
-    try:
-        round_ = find_round(f"{slug}/{year}")
-    except RoundError:
-        abort(404)
+    round_ = round_or_404(slug, year)
     board = dashboard.build(round_, current_user, dashboard.Filters.from_args(request.args),
                             str(get_locale() or "nb"))
     return render_template(

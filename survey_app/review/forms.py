@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from forms.money import NumberError, format_amount, from_ore, parse_amount, to_ore
+from survey_app.form_fields import OreField
 
 COMMENT_ROWS = 3  # question comments offered at once in the return form
 
@@ -27,28 +26,8 @@ def _not_blank(message: Any) -> Any:
     return check
 
 
-class AmountField(Field):
-    """Kroner in any notation forms.money reads (`12 500`, `12 500,50`, `kr 12.500`);
-    `data` is øre."""
-
-    widget = TextInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        if self.data is None:
-            return ""
-        return format_amount(from_ore(self.data)).removesuffix("\u00a0kr")
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
-        try:
-            self.data = to_ore(parse_amount(text))
-        except NumberError as error:
-            raise ValueError(error.text(str(get_locale()))) from error
+class AmountField(OreField):
+    """The amount to claim: more than 0 kr."""
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and self.data <= 0:

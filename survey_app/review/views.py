@@ -22,13 +22,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from forms.money import format_amount, from_ore
 from survey_app.access import Action, enforce, requires
 from survey_app.extensions import db
-from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, Round, User
+from survey_app.lookups import grant_or_404, round_or_404
+from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, User
 from survey_app.offices import office_name
 from survey_app.review import forms as decision_forms
 from survey_app.review import letters, pages
 from survey_app.rules.cases import CaseStatus
 from survey_app.services import decisions, responses, tracking
-from survey_app.services.rounds import RoundError, find_round
 from survey_app.services.tracking import State
 
 bp = Blueprint("review", __name__)
@@ -67,10 +67,7 @@ def rounds() -> str:
 @bp.route("/gjennomgang/runder/<slug>/<int:year>")
 @requires(Action.REVIEW)
 def round_tracking(slug: str, year: int) -> str:
-    try:
-        round_ = find_round(f"{slug}/{year}")
-    except RoundError:
-        abort(404)
+    round_ = round_or_404(slug, year)
     states = tracking.grant_states(round_, tracking.scoped_municipalities(round_, current_user))
     state, county = request.args.get("state", ""), request.args.get("county", "")
     return render_template(
@@ -103,20 +100,8 @@ def _reviewer() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _round(slug: str, year: int) -> Round:
-    try:
-        return find_round(f"{slug}/{year}")
-    except RoundError:
-        abort(404)
-
-
 def _case_grant(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
-    grant = responses.find_grant(slug, year, number) if number.isdigit() else None
-    municipality = responses.municipality_of(grant) if grant is not None else None
-    if grant is None or municipality is None:
-        abort(404)
-    enforce(Action.REVIEW, municipality)
-    return grant, municipality
+    return grant_or_404(slug, year, number, Action.REVIEW)
 
 
 def _case_url(grant: Grant) -> str:
@@ -134,7 +119,7 @@ def decision_helpers() -> dict[str, object]:
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/flagg")
 @requires(Action.REVIEW)
 def flags(slug: str, year: int) -> str:
-    round_ = _round(slug, year)
+    round_ = round_or_404(slug, year)
     rows = pages.flag_rows(round_, tracking.scoped_municipalities(round_, current_user))
     chosen = pages.FlagFilter.from_args(request.args, _language())
     shown = [r for r in rows if chosen.admits(r)]

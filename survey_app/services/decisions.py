@@ -37,6 +37,7 @@ from survey_app.models import (
 )
 from survey_app.models.users import utcnow
 from survey_app.services import responses
+from survey_app.services.locking import lock, locked
 
 DUE_DAYS = 30  # a claim is due 30 days after it is made, unless the reviewer says otherwise
 
@@ -63,15 +64,6 @@ def _required(text: str | None, message: Any) -> str:
     if not stripped:
         raise DecisionError(message)
     return stripped
-
-
-def _locked_grant(grant_id: int) -> Grant:
-    """The grant, fresh, its row locked until the commit (see services.flags)."""
-    db.session.commit()
-    db.session.execute(sa.update(Grant).where(Grant.id == grant_id).values(id=Grant.id))
-    grant = db.session.get(Grant, grant_id, populate_existing=True)
-    assert grant is not None
-    return grant
 
 
 def _refuse(message: Any) -> NoReturn:
@@ -156,7 +148,7 @@ def claim(flags: Sequence[Flag], amount_ore: int, reason: str, reviewer: User,
     today = today or dt.date.today()
     reason = _check_claim_input(flags, amount_ore, reason, due_date, today)
     flag_ids = sorted(f.id for f in flags)
-    grant = _locked_grant(flags[0].grant_id)
+    grant = locked(Grant, flags[0].grant_id)
     language = letter_language(grant)
     try:
         legal_basis(grant.round.scheme, language)
@@ -186,7 +178,7 @@ def claim(flags: Sequence[Flag], amount_ore: int, reason: str, reviewer: User,
 def waive(flag: Flag, reason: str, reviewer: User) -> Flag:
     """Decides not to claim what the flag proposes; the reason goes on the record."""
     reason = _required(reason, _l("Give the reason for not claiming repayment."))
-    _locked_grant(flag.grant_id)
+    locked(Grant, flag.grant_id)
     fresh = _fresh_flags([flag.id])
     if not fresh or fresh[0].status != FlagStatus.OPEN:
         _refuse(_l("Only an open flag can be waived; it was decided or changed meanwhile."))
@@ -211,9 +203,7 @@ def _clean_comments(comments: Mapping[str | None, str]) -> dict[str | None, str]
 def _submitted_response(grant: Grant) -> Response:
     response = responses.response_of(grant)
     if response is not None:
-        db.session.execute(sa.update(Response).where(Response.id == response.id)
-                           .values(version=Response.version))
-        db.session.refresh(response)
+        response = lock(Response, response.id)
     if response is None or response.status != ResponseStatus.SUBMITTED or \
             response.latest_submission is None or grant.status == GrantStatus.CLOSED:
         _refuse(_l("Only a submitted report that is not approved can be returned for "
@@ -226,8 +216,8 @@ def return_for_correction(grant: Grant, comments: Mapping[str | None, str],
     """Returns the submitted report to the municipality with comments on questions of
     its latest submission (None: a general comment); the report becomes editable."""
     cleaned = _clean_comments(comments)
-    locked = _locked_grant(grant.id)
-    response = _submitted_response(locked)
+    fresh = locked(Grant, grant.id)
+    response = _submitted_response(fresh)
     submission = response.latest_submission
     assert submission is not None
     questionnaire = responses.questionnaire_version(submission.questionnaire_id,
@@ -253,26 +243,26 @@ def return_for_correction(grant: Grant, comments: Mapping[str | None, str],
 
 def approve(grant: Grant, reviewer: User) -> Grant:
     """Closes the review of a submitted report once no flag of the grant is open."""
-    locked = _locked_grant(grant.id)
-    response = responses.response_of(locked)
-    if locked.status == GrantStatus.CLOSED:
+    fresh = locked(Grant, grant.id)
+    response = responses.response_of(fresh)
+    if fresh.status == GrantStatus.CLOSED:
         _refuse(_l("The report is approved already."))
     if response is None or response.status != ResponseStatus.SUBMITTED:
         _refuse(_l("Only a submitted report can be approved (not one returned for "
                    "correction or not yet sent)."))
     open_flags = db.session.scalar(sa.select(sa.func.count(Flag.id)).where(
-        Flag.grant_id == locked.id, Flag.status == FlagStatus.OPEN))
+        Flag.grant_id == fresh.id, Flag.status == FlagStatus.OPEN))
     if open_flags:
         _refuse(_l("Decide every open flag (claim or waive) before approving."))
-    before = locked.status
-    locked.status = GrantStatus.CLOSED
-    locked.events.append(GrantEvent(actor=reviewer.email, reason="approved",
-                                    amount_before=locked.amount, amount_after=locked.amount,
+    before = fresh.status
+    fresh.status = GrantStatus.CLOSED
+    fresh.events.append(GrantEvent(actor=reviewer.email, reason="approved",
+                                    amount_before=fresh.amount, amount_after=fresh.amount,
                                     status_before=before, status_after=GrantStatus.CLOSED))
-    audit.record("report.approve", "grant", locked.id, actor=reviewer,
+    audit.record("report.approve", "grant", fresh.id, actor=reviewer,
                  before={"status": before}, after={"status": GrantStatus.CLOSED})
     db.session.commit()
-    return locked
+    return fresh
 
 
 # ---- a claim's status -------------------------------------------------------------------------
@@ -300,7 +290,7 @@ def set_claim_status(claim_: Claim, status: str, reviewer: User, reason: str = "
     reason = reason.strip()
     if status == ClaimStatus.CANCELLED:
         reason = _required(reason, _l("Give the reason for cancelling the claim."))
-    _locked_grant(claim_.grant_id)
+    locked(Grant, claim_.grant_id)
     fresh = db.session.get(Claim, claim_.id, populate_existing=True)
     assert fresh is not None
     if fresh.status != ClaimStatus.CLAIMED:

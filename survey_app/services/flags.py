@@ -38,6 +38,7 @@ from survey_app.models.users import utcnow
 from survey_app.questionnaires import rules_for
 from survey_app.rules.repayment import Verdict, evaluate
 from survey_app.services import responses, tracking
+from survey_app.services.locking import locked
 from survey_app.services.rounds import grant_context
 
 SYSTEM = "system"
@@ -237,17 +238,9 @@ def _outcome(summary: FlagSummary, outcome: str) -> None:
 # ---- evaluating ----------------------------------------------------------------------------
 
 
-def _locked_grant(grant_id: int) -> Grant:
-    db.session.commit()  # start the write on the latest state (see services.responses)
-    db.session.execute(sa.update(Grant).where(Grant.id == grant_id).values(id=Grant.id))
-    grant = db.session.get(Grant, grant_id, populate_existing=True)
-    assert grant is not None
-    return grant
-
-
 def evaluate_grant(grant_id: int, today: dt.date, actor: str = SYSTEM) -> FlagSummary:
     """Every due rule on one grant, in one transaction (committed)."""
-    grant = _locked_grant(grant_id)
+    grant = locked(Grant, grant_id)
     summary = FlagSummary()
     rule_set = rules_for(grant.round.scheme.questionnaire_id)
     if rule_set is None or grant.status == GrantStatus.OPTED_OUT:

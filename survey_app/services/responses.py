@@ -1,10 +1,8 @@
 """A municipality's report: start, save a page, submit — each durable before it answers.
 
-Writes lock the response row first (an UPDATE that changes nothing takes the row lock on
-PostgreSQL and the write lock on SQLite), then read it fresh. So two servers saving the
-same draft at once are serialised by the database, a conflict is decided on the latest
-state, and SQLite never has to upgrade a read snapshot into a write (which fails at once
-instead of waiting).
+Writes lock the response row first and read it fresh (services.locking), so two servers
+saving the same draft at once are serialised by the database and a conflict is decided
+on the latest state.
 
 Pages are kept as typed (`Response.pages[section] = {"data": fields, "version": n,
 "by": email, "at": iso time}`), so a page that does not validate is still saved. A save
@@ -41,6 +39,7 @@ from survey_app.models import (
 )
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import all_questionnaires
+from survey_app.services.locking import locked
 from survey_app.services.register import current_entry
 from survey_app.services.rounds import grant_context
 
@@ -145,16 +144,6 @@ def review_notes(response: Response | None) -> dict[str | None, list[str]]:
 # ---- writing --------------------------------------------------------------------------------
 
 
-def _locked(response_id: int) -> Response:
-    """The response, fresh, with its row locked until the transaction ends."""
-    db.session.commit()  # end the request's read snapshot: the write starts on the latest
-    db.session.execute(sa.update(Response).where(Response.id == response_id)
-                       .values(version=Response.version))
-    found = db.session.get(Response, response_id, populate_existing=True)
-    assert found is not None
-    return found
-
-
 def start(grant: Grant, actor: str) -> Response:
     """The grant's response, created on first use (once, however many ask at once)."""
     existing = response_of(grant)
@@ -204,7 +193,7 @@ def save_page(response_id: int, section_id: str, data: Mapping[str, list[str]],
     After a conflict the page is shown again loaded at the newer version, with both
     answers side by side: saving it then is the respondent's explicit "keep mine".
     """
-    response = _locked(response_id)
+    response = locked(Response, response_id)
     if response.status not in EDITABLE:
         db.session.rollback()
         raise ReportError("not-editable")
@@ -266,7 +255,7 @@ def submit(grant: Grant, key: str, actor: str, language: str) -> Submitted:
     existing = response_of(grant)
     if existing is None:
         raise ReportError("nothing-to-submit")
-    response = _locked(existing.id)
+    response = locked(Response, existing.id)
     evaluation = evaluate(questionnaire_of(grant, response), page_data(response),
                           context_of(grant), language)
     stored = answers_to_json(evaluation.answers)
