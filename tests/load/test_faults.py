@@ -50,7 +50,21 @@ class Killer(threading.Thread):
 
 
 def kill_one_worker(server: harness.Server) -> None:
-    os.kill(server.worker_pids()[0], signal.SIGKILL)
+    """kill -9 the worker holding the most sockets: a gthread worker accepts connections
+    eagerly and queues them, so one worker may hold every open submit while the other idles;
+    killing an idle worker would interrupt nothing and prove nothing."""
+    os.kill(max(server.worker_pids(), key=open_sockets), signal.SIGKILL)
+
+
+def open_sockets(pid: int) -> int:
+    """Sockets a process holds (listener, accepted clients, database connections)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:  # closed while we looked
+            continue
+    return count
 
 
 def replay(journeys: list[harness.Journey]) -> dict[str, str]:
