@@ -43,8 +43,10 @@ run: install instance/config.py
 system-test-deps:
 	@bash scripts/test-system-deps.sh
 
+# Style and static types; mypy reads what to check from [tool.mypy] in pyproject.toml.
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: install-dev system-test-deps lint
 	$(VENV)/bin/pytest

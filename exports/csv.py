@@ -79,18 +79,38 @@ class _HashingWriter:
         return len(text)
 
 
+class CsvWriter:
+    """Writes a CSV one row at a time, hashing every byte: for a caller that fills several
+    tables in one pass over data it may read only once (the raw responses are streamed)."""
+
+    def __init__(self, stream: IO[bytes] | None, columns: Sequence[Column]) -> None:
+        self._sink = _HashingWriter(stream)
+        self._sink.write(BOM)
+        self._writer = csv.writer(self._sink, delimiter=";", lineterminator="\r\n")
+        self._writer.writerow([neutralise(column.header) for column in columns])
+        # Bound once per table, not looked up again for every cell (cf. `cell_texts`).
+        self._formatters = [FORMATTERS[column.kind] for column in columns]
+        self.count = 0  # data rows written
+
+    def append(self, row: Sequence[Any]) -> None:
+        self._writer.writerow(["" if value is None else format_(value)
+                               for format_, value in zip(self._formatters, row, strict=True)])
+        self.count += 1
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of everything written so far."""
+        return self._sink.sha256.hexdigest()
+
+
 def write_csv(stream: IO[bytes] | None, columns: Sequence[Column],
               rows: Iterable[Sequence[Any]]) -> tuple[int, str]:
     """Writes the CSV to a binary stream (None: only hash it); returns (rows, SHA-256)."""
-    sink = _HashingWriter(stream)
-    sink.write(BOM)
-    writer = csv.writer(sink, delimiter=";", lineterminator="\r\n")
-    writer.writerow([neutralise(column.header) for column in columns])
-    count = 0
+    writer = CsvWriter(stream, columns)
+    append = writer.append
     for row in rows:
-        writer.writerow(cell_texts(columns, row))
-        count += 1
-    return count, sink.sha256.hexdigest()
+        append(row)
+    return writer.count, writer.sha256
 
 
 def checksum(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> str:

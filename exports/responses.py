@@ -16,8 +16,14 @@ this package never sees the questionnaire model) and hands over one
   keyed by kommunenummer, submission reference and row number (1, 2, ...).
 
 The "Koder" sheet lists every column with its question's labels and every option code
-with its labels, in bokmål and nynorsk. CSV has the main sheet's columns only: a CSV
-file holds one table, so group rows are left out of it (the xlsx has them).
+with its labels, in bokmål and nynorsk. The "Metadata" sheet states, besides the round
+and the counts, the SHA-256 of each data sheet's rows: exactly the bytes of the CSV of
+that table (exports.csv), so `sha256sum` of the CSV export checks the workbook's data.
+
+A CSV file holds one table, so CSV comes as one file per table: the main sheet's
+(`FILE.csv`), and one per repeating group with that group's sheet's columns
+(`FILE.<groupcode>.csv`, :func:`write_responses_csv` writes them in the same single pass
+over the responses).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import IO, Any
 
 from xlsxwriter.workbook import Workbook
 
-from exports.csv import write_csv
+from exports.csv import CsvWriter
 from exports.safety import neutralise
 from exports.table import Column, Kind
 from exports.xlsx import Formats, SheetWriter, new_workbook
@@ -123,9 +129,20 @@ class ResponsesExport:
 
 
 @dataclass(frozen=True)
-class WrittenResponses:
+class WrittenTable:
     rows: int
-    group_rows: int = 0
+    sha256: str  # of the table's rows as CSV (exports.csv): what the metadata sheet states
+
+
+@dataclass(frozen=True)
+class WrittenResponses:
+    rows: int  # the main sheet's
+    data_sha256: str  # the main sheet's rows as CSV
+    groups: dict[str, WrittenTable] = field(default_factory=dict)  # by group code
+
+    @property
+    def group_rows(self) -> int:
+        return sum(table.rows for table in self.groups.values())
 
 
 # ---- the union of versions --------------------------------------------------------------
@@ -288,12 +305,6 @@ def group_plan(group: QuestionSpec) -> Plan:
     return plan
 
 
-def rows_of(plan: Plan, responses: Iterable[RawResponse]) -> Iterable[list[Any]]:
-    """The main sheet's rows (for CSV and for tests)."""
-    for response in responses:
-        yield [*response.meta, *plan.cells(response.answers)]
-
-
 # ---- the codes sheet --------------------------------------------------------------------
 
 
@@ -325,6 +336,29 @@ def _fixed_code_rows() -> Iterable[tuple[Any, ...]]:
 
 # ---- writers ----------------------------------------------------------------------------
 
+CHECKSUM_LABEL = "SHA-256 (datarader)"  # the main sheet's: the same label as the economy's
+CHECKSUM_EXPLAINED = (
+    "SHA-256 av dataradene i et ark skrevet som CSV: UTF-8 med BOM, semikolon mellom "
+    "cellene, CRLF, overskriftsraden først, tall uten tusenskille og med desimalkomma (øre "
+    "alltid to desimaler), tidspunkt som ISO 8601 (UTC), tomme celler tomme. For arket "
+    f"«{RESPONSES_SHEET}» er det nøyaktig fila `flask --app wsgi export responses RUNDE -o "
+    "FIL.csv` lager av de samme dataene, og for hvert gruppeark fila FIL.<gruppekode>.csv "
+    "den lager ved siden av, så `sha256sum` gir de samme verdiene.")
+
+Append = Callable[[Sequence[Any]], None]
+
+
+def group_codes(questions: Iterable[QuestionSpec]) -> tuple[str, ...]:
+    """The codes of the repeating groups, in questionnaire order: one table each."""
+    return tuple(spec.code for spec in _group_specs(questions))
+
+
+def group_checksum_label(sheet: str, code: str) -> str:
+    """The metadata line of a group sheet's checksum, named by the sheet (and by the group
+    code too when Excel's naming rules made the sheet's name differ from it)."""
+    named = f"arket «{sheet}»" if sheet == code else f"arket «{sheet}», gruppe {code}"
+    return f"SHA-256 (datarader, {named})"
+
 
 def _sheet_name(code: str, taken: set[str]) -> str:
     """An Excel sheet name (≤ 31 characters, none of []:*?/\\) unique in the workbook."""
@@ -338,58 +372,80 @@ def _sheet_name(code: str, taken: set[str]) -> str:
 
 
 @dataclass
-class _GroupSheet:
-    code: str
+class _Table:
+    """One table's rows going to its sinks (a sheet, a CSV file, a CSV hash), and the CSV
+    hash that is its checksum; a group's table is filled from each response's rows."""
+
     plan: Plan
-    writer: SheetWriter
-    rows: int = 0
+    csv: CsvWriter
+    sinks: tuple[Append, ...]
+    code: str = ""  # a repeating group's code; "" for the main table
+    sheet: str = ""  # its sheet's name in a workbook
 
-    def write(self, number: str, reference: str, answers: Mapping[str, Any]) -> None:
+    @classmethod
+    def of(cls, plan: Plan, stream: IO[bytes] | None, *others: Append, code: str = "",
+           sheet: str = "") -> _Table:
+        writer = CsvWriter(stream, plan.columns)
+        return cls(plan, writer, (writer.append, *others), code, sheet)
+
+    def append(self, row: Sequence[Any]) -> None:
+        for sink in self.sinks:
+            sink(row)
+
+    def write_group(self, number: str, reference: str, answers: Mapping[str, Any]) -> None:
+        cells = self.plan.cells
         for index, row in enumerate(answers.get(self.code) or (), start=1):
-            self.writer.append([number, reference, index, *self.plan.cells(row)])
-            self.rows += 1
+            self.append([number, reference, index, *cells(row)])
+
+    def written(self) -> WrittenTable:
+        return WrittenTable(self.csv.count, self.csv.sha256)
 
 
-def _group_sheets(workbook: Workbook, formats: Formats,
-                  questions: Iterable[QuestionSpec]) -> list[_GroupSheet]:
-    taken = {RESPONSES_SHEET.casefold(), CODES_SHEET.casefold(), METADATA_SHEET.casefold()}
-    sheets = []
-    for spec in questions:
-        if spec.type != "group":
-            continue
-        plan = group_plan(spec)
-        writer = SheetWriter(workbook, workbook.add_worksheet(_sheet_name(spec.code, taken)),
-                             plan.columns, formats)
-        writer.header()
-        sheets.append(_GroupSheet(spec.code, plan, writer))
-    return sheets
+def _fill(export: ResponsesExport, main: _Table, groups: Sequence[_Table]) -> None:
+    """The one pass over the streamed responses, every table filled as it goes."""
+    cells = main.plan.cells
+    append = main.append
+    for response in export.responses:
+        append([*response.meta, *cells(response.answers)])
+        for group in groups:
+            group.write_group(response.meta[0], response.meta[4], response.answers)
+
+
+def _group_specs(questions: Iterable[QuestionSpec]) -> list[QuestionSpec]:
+    return [spec for spec in questions if spec.type == "group"]
 
 
 def write_responses_xlsx(target: str | IO[bytes], export: ResponsesExport) -> WrittenResponses:
-    """Streams the responses into a workbook: a row is on disk once written."""
+    """Streams the responses into a workbook: a row is on disk once written. Each data
+    sheet's rows are hashed as CSV on the way, for the metadata sheet (written last)."""
     workbook = new_workbook(target, export.generated_at, author=export.generated_by,
                             title=f"Svar {export.round_key}")
     formats = Formats.of(workbook)
     plan = plan_of(export.questions)
-    main = SheetWriter(workbook, workbook.add_worksheet(RESPONSES_SHEET), plan.columns,
-                       formats)
-    main.header()
-    groups = _group_sheets(workbook, formats, export.questions)
-    count = 0
-    cells = plan.cells
-    append = main.append
-    for response in export.responses:
-        append([*response.meta, *cells(response.answers)])
-        count += 1
-        for group in groups:
-            group.write(response.meta[0], response.meta[4], response.answers)
-    main.finish_table()
-    for group in groups:
-        group.writer.finish_table()
+    main_sheet = SheetWriter(workbook, workbook.add_worksheet(RESPONSES_SHEET), plan.columns,
+                             formats)
+    main_sheet.header()
+    main = _Table.of(plan, None, main_sheet.append, sheet=RESPONSES_SHEET)
+    taken = {RESPONSES_SHEET.casefold(), CODES_SHEET.casefold(), METADATA_SHEET.casefold()}
+    groups: list[_Table] = []
+    sheets = [main_sheet]
+    for spec in _group_specs(export.questions):
+        group = group_plan(spec)
+        name = _sheet_name(spec.code, taken)
+        sheet = SheetWriter(workbook, workbook.add_worksheet(name), group.columns, formats)
+        sheet.header()
+        sheets.append(sheet)
+        groups.append(_Table.of(group, None, sheet.append, code=spec.code, sheet=name))
+    _fill(export, main, groups)
+    for sheet in sheets:
+        sheet.finish_table()
     _codes_sheet(workbook, formats, export.questions)
-    _metadata_sheet(workbook, formats, export, count, sum(g.rows for g in groups))
+    written = WrittenResponses(main.csv.count, main.csv.sha256,
+                               {g.code: g.written() for g in groups})
+    _metadata_sheet(workbook, formats, export, written,
+                    [(g.sheet, g.code) for g in groups])
     workbook.close()
-    return WrittenResponses(rows=count, group_rows=sum(g.rows for g in groups))
+    return written
 
 
 def _codes_sheet(workbook: Workbook, formats: Formats,
@@ -402,28 +458,46 @@ def _codes_sheet(workbook: Workbook, formats: Formats,
 
 
 def _metadata_sheet(workbook: Workbook, formats: Formats, export: ResponsesExport,
-                    rows: int, group_rows: int) -> None:
+                    written: WrittenResponses, sheets: Sequence[tuple[str, str]]) -> None:
+    """The facts; `sheets` are the group sheets as (sheet name, group code)."""
     sheet = workbook.add_worksheet(METADATA_SHEET)
-    facts = (
+    facts = [
         ("Runde", export.round_key),
         ("Spørreskjema", export.questionnaire),
         ("Spørreskjemaversjoner", ", ".join(f"v{v}" for v in export.versions) or "ingen"),
         ("Generert (UTC)", export.generated_at.replace(microsecond=0).isoformat()),
         ("Generert av", export.generated_by),
         ("Utvalg", export.selection),
-        ("Rader (svar, siste innsending)", str(rows)),
-        ("Rader i gruppeark", str(group_rows)),
-    )
+        ("Rader (svar, siste innsending)", str(written.rows)),
+        ("Rader i gruppeark", str(written.group_rows)),
+        (CHECKSUM_LABEL, written.data_sha256),
+    ]
+    facts += [(group_checksum_label(name, code), written.groups[code].sha256)
+              for name, code in sheets]
+    facts.append(("Hva SHA-256 er beregnet av", CHECKSUM_EXPLAINED))
     sheet.write_string(0, 0, "Felt", formats.header)
     sheet.write_string(0, 1, "Verdi", formats.header)
     for row, (label, value) in enumerate(facts, start=1):
-        sheet.write_string(row, 0, label)
-        sheet.write_string(row, 1, neutralise(value))
-    sheet.set_column(0, 0, 32)
-    sheet.set_column(1, 1, 60)
+        sheet.write_string(row, 0, neutralise(label))
+        sheet.write_string(row, 1, neutralise(value), formats.wrap)
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 90)
 
 
-def write_responses_csv(stream: IO[bytes], export: ResponsesExport) -> tuple[int, str]:
-    """The main sheet as CSV (exports.csv format); returns (rows, SHA-256 of the bytes)."""
-    plan = plan_of(export.questions)
-    return write_csv(stream, plan.columns, rows_of(plan, export.responses))
+def write_responses_csv(stream: IO[bytes] | None, export: ResponsesExport,
+                        groups: Mapping[str, IO[bytes] | None] | None = None
+                        ) -> WrittenResponses:
+    """The main sheet as CSV to `stream`, and each repeating group named in `groups` (by
+    code) as CSV to its own stream, in one pass over the responses; a None stream is only
+    hashed. Returns the rows and SHA-256 of each (exports.csv format)."""
+    wanted = dict(groups or {})
+    specs = {spec.code: spec for spec in _group_specs(export.questions)}
+    unknown = sorted(set(wanted) - set(specs))
+    if unknown:
+        raise KeyError(f"no repeating group {', '.join(unknown)} in {export.round_key}")
+    main = _Table.of(plan_of(export.questions), stream)
+    tables = [_Table.of(group_plan(specs[code]), target, code=code)
+              for code, target in wanted.items()]
+    _fill(export, main, tables)
+    return WrittenResponses(main.csv.count, main.csv.sha256,
+                            {t.code: t.written() for t in tables})

@@ -369,7 +369,8 @@ def _read_matrix(field: QuestionField, data: FormData) -> object:
     answers: dict[str, object] = {}
     for row in field.question.rows:
         key = f"{field.question.id}-{row.code}"
-        value = _attempt(field, key, lambda key=key: parse_scalar(field.question, data.first(key)))
+        value = _attempt(field, key,
+                         functools.partial(parse_scalar, field.question, data.first(key)))
         if value is not None:
             answers[row.code] = value
     return answers or None
@@ -388,12 +389,13 @@ def _read_group(field: QuestionField, data: FormData) -> object:
             if column.type == "multiple_choice":
                 raw = data.getlist(key)[:100]
                 typed = typed or any(value.strip() for value in raw)
-                row[column.id] = _attempt(field, key, lambda c=column, r=raw: parse_multiple(c, r))
+                row[column.id] = _attempt(field, key,
+                                          functools.partial(parse_multiple, column, raw))
             else:
                 raw_text = data.first(key)
                 typed = typed or bool(raw_text.strip())
                 row[column.id] = _attempt(field, key,
-                                          lambda c=column, t=raw_text: parse_scalar(c, t))
+                                          functools.partial(parse_scalar, column, raw_text))
         if typed:
             field.rows.append((index, row))
     return [row for _, row in field.rows]
@@ -567,6 +569,12 @@ def _evaluate(question: Question, values: Mapping[str, object]) -> object:
     return None if question.expression is None else question.expression.evaluate(values)
 
 
+def _question_field(form: wtforms.Form, question: Question) -> QuestionField:
+    field = form[field_name(question.id)]
+    assert isinstance(field, QuestionField)  # build_form_class makes one per question
+    return field
+
+
 def _check_question(run: _Run, question: Question, form: wtforms.Form) -> None:
     if not _visible(question, run.values):
         run.result.hidden.add(question.id)
@@ -577,11 +585,11 @@ def _check_question(run: _Run, question: Question, form: wtforms.Form) -> None:
     if question.type == "computed":
         value = _evaluate(question, run.values)
     elif question.type == "group":
-        value = _check_group(run, question, form[field_name(question.id)])
+        value = _check_group(run, question, _question_field(form, question))
     elif question.type == "matrix":
-        value = _check_matrix(run, question, form[field_name(question.id)])
+        value = _check_matrix(run, question, _question_field(form, question))
     else:
-        field = form[field_name(question.id)]
+        field = _question_field(form, question)
         value = _check_answer(run, question, question.id, field.data, run.values,
                               field.problems.get(question.id))
     run.result.answers[question.id] = value

@@ -71,7 +71,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from forms.messages import DEFAULT_LANGUAGE, Msg, message
 
@@ -606,7 +606,7 @@ _MEMBERSHIP = {"in": lambda a, b: a in b, "not in": lambda a, b: a not in b}
 def _as_number(value: object) -> Decimal | None:
     """Answers and context values arrive as Decimal; an int (a year) is accepted too."""
     if value is None or value.__class__ is Decimal:
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -720,8 +720,10 @@ def _any(operands: tuple[Run, ...]) -> Run:
 
 
 def _field_values(group: str, name: str, values: Values) -> Iterable[Decimal]:
-    for row in values.get(group) or ():
-        value = _as_number(row.get(name))  # type: ignore[attr-defined]
+    # A repeating group's value is its list of rows, each a mapping of field names.
+    rows = cast("Iterable[Mapping[str, object]]", values.get(group) or ())
+    for row in rows:
+        value = _as_number(row.get(name))
         if value is not None:
             yield value
 
@@ -958,7 +960,7 @@ def compile_expression(
     if not isinstance(source, str):
         raise TypeError(f"expected the expression as str, got {type(source).__name__}")
     if len(source) > MAX_SOURCE_LENGTH:
-        params = {"max": MAX_SOURCE_LENGTH}
+        params: dict[str, object] = {"max": MAX_SOURCE_LENGTH}
         raise ExpressionError(Msg.EXPR_TOO_LONG, params, MAX_SOURCE_LENGTH)
     tree = _Parser(tokenize(source)).parse()
     compiler = _Compiler(source, names)

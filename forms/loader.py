@@ -222,8 +222,10 @@ class Reader:
 
     def validations(self, node: CommentedMap, names: Mapping[str, Any]) -> tuple[Validation, ...]:
         seq = self.sequence(node["validation"], self.value_at(node, "validation"), "validation")
+        if seq is None:
+            return ()
         found = []
-        for index, item in enumerate(seq or []):
+        for index, item in enumerate(seq):
             entry = self.mapping(item, self.item_at(seq, index), "validation")
             if entry is None or not self.require(entry, VALIDATION_KEYS, "validation"):
                 continue
@@ -298,18 +300,23 @@ class Reader:
             if key in node and qtype != "date":
                 self.number_option(node, key)
         if qtype in ("single_choice", "multiple_choice"):
-            return {"choices": self.choices(node, "choices") if "choices" in node
-                    else self._missing(node, "choices")}
+            return {"choices": self.required_choices(node, "choices")}
         if qtype == "matrix":
-            return {"rows": self.choices(node, "rows") if "rows" in node
-                    else self._missing(node, "rows")}
+            return {"rows": self.required_choices(node, "rows")}
         if qtype == "group":
             return {"columns": self.group_columns(node, names)}
         if qtype == "computed":
             if "expression" not in node:
-                return {"expression": self._missing(node, "expression")}
+                self._missing(node, "expression")
+                return {"expression": None}
             return {"expression": self.expression(node, "expression", names)}
         return {}
+
+    def required_choices(self, node: CommentedMap, key: str) -> tuple[Choice, ...] | None:
+        if key not in node:
+            self._missing(node, key)
+            return None
+        return self.choices(node, key)
 
     def _missing(self, node: CommentedMap, key: str) -> None:
         self.problem((node.lc.line, node.lc.col), Msg.Q_MISSING_KEY, key=key,
@@ -317,14 +324,19 @@ class Reader:
 
     def group_columns(self, node: CommentedMap, names: Mapping[str, Any]) -> tuple[Question, ...]:
         if "questions" not in node:
-            return self._missing(node, "questions") or ()
+            self._missing(node, "questions")
+            return ()
         seq = self.sequence(node["questions"], self.value_at(node, "questions"), "questions")
+        if seq is None:
+            return ()
         columns: list[Question] = []
         local = dict(names)  # a column may refer to the columns before it in the same row
         seen: set[str] = set()
-        for index, item in enumerate(seq or []):
+        for index, item in enumerate(seq):
             entry = self.mapping(item, self.item_at(seq, index), "questions")
-            column = self.question(entry, local, in_group=True) if entry is not None else None
+            if entry is None:
+                continue
+            column = self.question(entry, local, in_group=True)
             if column is None:
                 continue
             if column.id in seen:
@@ -340,10 +352,12 @@ class Reader:
 
     def sections(self, root: CommentedMap) -> tuple[Section, ...]:
         seq = self.sequence(root["sections"], self.value_at(root, "sections"), "sections")
+        if seq is None:
+            return ()
         names: dict[str, Any] = {name: _CONTEXT_TYPES[name] for name in CONTEXT_NAMES}
         found: list[Section] = []
         section_ids: set[str] = set()
-        for index, item in enumerate(seq or []):
+        for index, item in enumerate(seq):
             node = self.mapping(item, self.item_at(seq, index), "sections")
             if node is None or not self.require(node, ("id", "title", "questions"), "section"):
                 continue
@@ -362,10 +376,14 @@ class Reader:
 
     def section_questions(self, node: CommentedMap, names: dict[str, Any]) -> tuple[Question, ...]:
         seq = self.sequence(node["questions"], self.value_at(node, "questions"), "questions")
+        if seq is None:
+            return ()
         found = []
-        for index, item in enumerate(seq or []):
+        for index, item in enumerate(seq):
             entry = self.mapping(item, self.item_at(seq, index), "questions")
-            question = self.question(entry, names) if entry is not None else None
+            if entry is None:
+                continue
+            question = self.question(entry, names)
             if question is None:
                 continue
             if question.id in self.ids or question.id in names:

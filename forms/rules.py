@@ -109,11 +109,15 @@ class _RuleReader(Reader):
 
     def rules(self, root: CommentedMap, names: Mapping[str, Any]) -> tuple[Rule, ...]:
         seq = self.sequence(root["rules"], self.value_at(root, "rules"), "rules")
+        if seq is None:
+            return ()
         found: list[Rule] = []
         lines: dict[str, int] = {}
-        for index, item in enumerate(seq or []):
+        for index, item in enumerate(seq):
             entry = self.mapping(item, self.item_at(seq, index), "rules")
-            rule = self.rule(entry, names) if entry is not None else None
+            if entry is None:
+                continue
+            rule = self.rule(entry, names)
             if rule is None:
                 continue
             if rule.id in lines:

@@ -1,8 +1,10 @@
 """``flask --app wsgi export economy|responses SLUG/YEAR -o FILE.xlsx`` (or FILE.csv).
 
 The whole round (an operator at the shell has no scope), written to the file as it is
-read, so memory stays bounded at national scale. Prints one line: the rows and the
-SHA-256 of the file; the export is audit-logged like a download.
+read, so memory stays bounded at national scale. The responses as CSV are one file per
+table: FILE.csv, and FILE.<groupcode>.csv beside it for each repeating group. Prints one
+line per file written: the rows and the SHA-256 of the file; each file is audit-logged
+like a download.
 """
 
 from __future__ import annotations
@@ -45,13 +47,17 @@ def _run(kind: str, key: str, output: Path, at: str | None) -> None:
     except (rounds.RoundError, ValueError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
-    written = export_data.write_export(kind, fmt, round_, None, output, generated_at,
-                                       CLI_ACTOR)
-    audit.record("export.write", "round", round_.key,
-                 after={"kind": f"{kind}.{fmt}", "rows": written.rows,
-                        "sha256": written.sha256, "file": output.name})
+    if kind == "responses" and fmt == "csv":
+        files = export_data.write_responses_csvs(round_, None, output, generated_at,
+                                                 CLI_ACTOR)
+    else:
+        files = [(output, export_data.write_export(kind, fmt, round_, None, output,
+                                                   generated_at, CLI_ACTOR))]
+    for path, written in files:
+        audit.record("export.write", "round", round_.key, after=written.audit_facts(path.name))
     db.session.commit()
-    click.echo(f"{output}: {written.rows} rows, SHA-256 {written.sha256}")
+    for path, written in files:
+        click.echo(f"{path}: {written.rows} rows, SHA-256 {written.sha256}")
 
 
 AT_HELP = ("The generation time written into the file (ISO 8601, UTC); the same data and "
@@ -72,7 +78,10 @@ def economy_command(round_key: str, output: Path, at: str | None) -> None:
 @click.option("-o", "--output", type=OUTPUT, required=True, help="FILE.xlsx or FILE.csv")
 @click.option("--at", help=AT_HELP)
 def responses_command(round_key: str, output: Path, at: str | None) -> None:
-    """The raw responses: one row per response (latest submission), every version."""
+    """The raw responses: one row per response (latest submission), every version.
+
+    As CSV, each repeating group's rows go to FILE.<groupcode>.csv beside FILE.csv.
+    """
     _run("responses", round_key, output, at)
 
 

@@ -1,5 +1,6 @@
-"""Mail jobs for cron: ``flask --app wsgi invitations send SLUG/YEAR`` and
-``flask --app wsgi reminders send SLUG/YEAR``.
+"""Mail jobs for cron: ``flask --app wsgi invitations send SLUG/YEAR``,
+``flask --app wsgi reminders send SLUG/YEAR`` and ``flask --app wsgi mail send`` (the
+queued mail, such as a receipt SMTP refused at submit time, every few minutes).
 
 Safe to run on several servers at once: each mail is claimed in the database before it
 is sent (see survey_app.services.invitations). Prints one summary line; exits 1 when a
@@ -16,6 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from survey_app.mail import deliver_queued
 from survey_app.models import Round
 from survey_app.models.users import utcnow
 from survey_app.services import invitations
@@ -23,6 +25,7 @@ from survey_app.services.rounds import RoundError, find_round
 
 invitations_cli = AppGroup("invitations", help="Invitation links to report.")
 reminders_cli = AppGroup("reminders", help="Reminders to municipalities that have not reported.")
+mail_cli = AppGroup("mail", help="The outbox's queued mail.")
 
 BASE_URL = click.option("--base-url", metavar="URL",
                         help="The service's public address for links (default: PUBLIC_URL).")
@@ -64,6 +67,18 @@ def send_reminders_command(key: str, base_url: str | None) -> None:
     _run(key, base_url, invitations.send_reminders)
 
 
+@mail_cli.command("send")
+def send_queued_command() -> None:
+    """Send the queued mail that is due; a failed mail is retried later, with longer pauses.
+    Exits 1 when a mail failed in this run."""
+    delivery = deliver_queued(utcnow())
+    for failure in delivery.failures:
+        click.echo(f"failed: {failure}", err=True)
+    click.echo(f"mail: {delivery.line()}")
+    if delivery.failures:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
-    for group in (invitations_cli, reminders_cli):
+    for group in (invitations_cli, reminders_cli, mail_cli):
         app.cli.add_command(group)

@@ -52,7 +52,7 @@ def ui_texts(language: str) -> dict[str, Markup]:
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language

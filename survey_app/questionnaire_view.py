@@ -20,7 +20,7 @@ from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
 from forms.builder import Carrier, choice_options, find_section, render_text
-from forms.messages import message
+from forms.messages import Msg, message
 from forms.model import Question, Questionnaire
 
 Options = tuple[tuple[str, Any, str], ...]
@@ -38,7 +38,7 @@ def fixed_texts(language: str) -> dict[str, str]:
     """The interface's fixed strings of the question markup, translated once per language."""
     with force_locale(language):
         return {"optional": gettext("optional"), "shown_only": gettext("Shown only when:"),
-                "error": gettext("Error:"), "choose": message("form.choose", language),
+                "error": gettext("Error:"), "choose": message(Msg.FORM_CHOOSE, language),
                 "review_comment": gettext("Comment from the grant authority:")}
 
 
@@ -89,12 +89,12 @@ def _input_hints(q: Question, language: str) -> list[dict[str, str]]:
     if q.type == "long_text" or q.options.get("max_length"):
         limit = q.options.get("max_length", 4000 if q.type == "long_text" else 200)
         hints.append(_hint("hint", f"{q.id}-length",
-                           message("form.max_length", language, max=limit)))
+                           message(Msg.FORM_MAX_LENGTH, language, max=limit)))
     if q.type == "date":
-        hints.append(_hint("hint", f"{q.id}-format", message("form.date_hint", language)))
+        hints.append(_hint("hint", f"{q.id}-format", message(Msg.FORM_DATE_HINT, language)))
     if q.type in ("text", "long_text"):
         hints.append(_hint("hint privacy", f"{q.id}-privacy",
-                           message("form.privacy_warning", language)))
+                           message(Msg.FORM_PRIVACY_WARNING, language)))
     return hints
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -181,3 +183,31 @@ def lavterskel(app: Flask) -> str:
 
     with app.app_context():
         return make_round().key
+
+
+T = TypeVar("T")
+
+
+def at_once(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """Runs the jobs in threads released together (two servers running a cron job at the
+    same moment); returns their results, or raises the first error a thread met."""
+    start = threading.Barrier(len(jobs))
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run(job: Callable[[], T]) -> None:
+        try:
+            start.wait(timeout=30)
+            results.append(job())
+        except BaseException as error:  # raised below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+    assert len(results) == len(jobs), "a job did not finish in 120 s"
+    return results

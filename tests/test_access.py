@@ -58,6 +58,10 @@ EXPECTED_GET = {
     "/eksport/lavterskel-psykisk-helse/2022/okonomi.xlsx": EXPORTERS,
     "/eksport/lavterskel-psykisk-helse/2022/svar.xlsx": EXPORTERS,
     "/eksport/lavterskel-psykisk-helse/2022/svar.csv": EXPORTERS,
+    # A repeating group's CSV: lavterskel's questionnaire has no group, so this is 404 for
+    # all here (tests/exports/test_response_groups.py downloads one); the walk still
+    # proves the route is behind the export rule.
+    "/eksport/lavterskel-psykisk-helse/2022/svar-positions.csv": set(),
     "/skjema": PREVIEWERS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
     # A report: its own coordinator (3405) and admins; 0301 is nobody's here but admins'.
@@ -80,7 +84,7 @@ SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
                "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"],
-               "reference": ["TB-2022-3405-1"]}
+               "reference": ["TB-2022-3405-1"], "group": ["positions"]}
 
 
 @pytest.fixture

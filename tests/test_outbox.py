@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.mail import build_message, redact, send_mail
-from survey_app.models import OutboxMail
+from survey_app.models import MailState, OutboxMail
 from survey_app.models.users import utcnow
 from survey_app.services.invitations import send_invitations
 from survey_app.services.rounds import find_round
@@ -20,7 +20,7 @@ BODY = f"Hei!\n\nÅpne {BASE_URL}/invitasjon/AbC-123_xyz for å rapportere.\n"
 def test_in_development_the_whole_mail_is_stored_and_nothing_is_sent(ctx):
     mail = send_mail("a@example.no", "Æ ø å", BODY, kind="invitation")
     db.session.commit()
-    assert (mail.body, mail.delivered) == (BODY, False)
+    assert (mail.body, mail.state, mail.sent_at) == (BODY, MailState.STORED, None)
 
 
 def test_through_smtp_the_mail_arrives_whole_and_the_copy_has_no_link(
@@ -28,7 +28,7 @@ def test_through_smtp_the_mail_arrives_whole_and_the_copy_has_no_link(
     with make_app(**smtp_server.config()).app_context():
         mail = send_mail("a@example.no", "Påminning – frist", BODY, kind="reminder")
         db.session.commit()
-        assert mail.delivered and "AbC-123_xyz" not in mail.body
+        assert mail.state == MailState.SENT and "AbC-123_xyz" not in mail.body
         assert "Åpne [personlig lenke] for å rapportere." in mail.body
     [received] = smtp_server.messages
     assert received["Subject"] == "Påminning – frist"

@@ -4,7 +4,6 @@ twice even when two servers run the same cron job at the same moment."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from survey_app.extensions import db
 from survey_app.models import Grant, Reminder, Response, Submission
 from survey_app.services.invitations import due_step, send_reminders, sync_recipients
 from survey_app.services.rounds import find_round
+from tests.conftest import at_once
 from tests.factories import LAVTERSKEL_2022
 from tests.smtp import (
     BASE_URL,
@@ -124,22 +124,7 @@ def test_a_step_claimed_by_another_server_is_skipped(smtp_app, smtp_server):  # 
 def test_two_servers_running_the_job_at_once_send_each_reminder_once(
         smtp_app, smtp_server, make_app):  # noqa: F811
     servers = [smtp_app, make_app(**smtp_server.config())]
-    start = threading.Barrier(len(servers))
-    results, errors = [], []
-
-    def run(app) -> None:
-        try:
-            start.wait(timeout=30)
-            results.append(remind(app, TEN_DAYS_BEFORE))
-        except Exception as error:  # reported below, not lost in the thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(app,)) for app in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    results = at_once([lambda app=app: remind(app, TEN_DAYS_BEFORE) for app in servers])
     assert sum(r.sent for r in results) == 2 and sum(r.failed for r in results) == 0
     assert len(smtp_server.to(KLEPP_COORDINATOR)) == 1
     assert len(smtp_server.to(OSLO_COORDINATOR)) == 1

@@ -90,6 +90,8 @@ class RoundDatesForm(FlaskForm):
                                     "opens."))
 
     def dates(self) -> rounds.RoundDates:
+        """The dates of a validated form."""
+        assert self.grace_days.data is not None  # InputRequired
         return rounds.RoundDates(
             opens_on=self.opens_on.data, deadline=self.deadline.data,
             grace_days=self.grace_days.data, opt_out_deadline=self.opt_out_deadline.data,

@@ -44,7 +44,9 @@ def login() -> str | Response | tuple[str, int]:
     form = SignInForm(email=request.args.get("email", "")[:254] or None)
     error, status = None, 200
     if form.validate_on_submit():
-        outcome = check_credentials(form.email.data, form.password.data)
+        email, password = form.email.data, form.password.data
+        assert email is not None and password is not None  # DataRequired
+        outcome = check_credentials(email, password)
         if not isinstance(outcome, Refusal):
             start_session(outcome)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
@@ -94,7 +96,9 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     if check.state != "valid":
         return render_template("auth/invitation_closed.html", state=check.state), (
             404 if check.state == "unknown" else 410)
-    if check.has_password:
+    invitation = check.invitation
+    assert invitation is not None  # a valid link has its invitation
+    if check.user is not None and check.has_password:
         # A link is for choosing a password once; an old or leaked mail signs nobody in.
         invitations.mark_used(check, utcnow())
         flash(_("You have chosen a password already. Sign in with your e-mail address "
@@ -102,9 +106,11 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
         return redirect(url_for("auth.login", email=check.user.email))
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user = invitations.accept_invitation(check, form.password.data, utcnow())
+        password = form.password.data
+        assert password is not None  # DataRequired
+        user = invitations.accept_invitation(check, password, utcnow())
         start_session(user, via="invitation")
-        return redirect(_report_of(check.invitation.recipient.grant_id))
-    email = check.user.email if check.user else check.invitation.recipient.email
+        return redirect(_report_of(invitation.recipient.grant_id))
+    email = check.user.email if check.user else invitation.recipient.email
     return render_template("auth/invitation.html", form=form, email=email), (
         400 if form.is_submitted() else 200)

@@ -4,6 +4,10 @@ Each file is written to a temporary file first (bounded memory at any size), has
 audit-logged with its SHA-256 and row count, and only then sent: the log says exactly
 what left the service. Downloading changes no record, so auditors may do it. A
 coordinator, or anyone without `Action.EXPORT`, gets 404 like every other refusal.
+
+The responses as CSV are one file per table (a CSV file holds one): `svar.csv` for the
+main table and `svar-<groupcode>.csv` for each repeating group of the round's
+questionnaire (404 for a code that is not one of them).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -40,21 +44,26 @@ CHUNK = 1 << 16
 @requires(Action.EXPORT)
 def index() -> str:
     found = db.session.scalars(sa.select(Round).order_by(Round.deadline.desc(), Round.id)).all()
-    return render_template("downloads/index.html", rounds=found)
+    groups = {round_.id: export_data.repeating_groups(round_) for round_ in found}
+    return render_template("downloads/index.html", rounds=found, groups=groups)
 
 
-def _download(slug: str, year: int, kind: str, fmt: str) -> Response:
+def _download(slug: str, year: int, kind: str, fmt: str, group: str | None = None) -> Response:
     round_ = round_or_404(slug, year)
+    if group is not None and group not in {g.code for g in export_data.repeating_groups(round_)}:
+        abort(404)
     handle, name = tempfile.mkstemp(suffix=f".{fmt}", prefix="eksport-")
     os.close(handle)
     path = Path(name)
     try:
         written = export_data.write_export(kind, fmt, round_, current_user, path,
-                                           utcnow().replace(microsecond=0), current_user.email)
-        download_name = f"{slug}-{year}-{FILE_NAMES[kind]}.{fmt}"
+                                           utcnow().replace(microsecond=0), current_user.email,
+                                           group=group)
+        # A group's file is named as the command line names it beside the main table.
+        table = FILE_NAMES[kind] if group is None else f"{FILE_NAMES[kind]}.{group}"
+        download_name = f"{slug}-{year}-{table}.{fmt}"
         audit.record("export.download", "round", round_.key,
-                     after={"kind": f"{kind}.{fmt}", "rows": written.rows,
-                            "sha256": written.sha256, "file": download_name})
+                     after=written.audit_facts(download_name))
         db.session.commit()
     except BaseException:
         path.unlink(missing_ok=True)
@@ -92,3 +101,9 @@ def responses_xlsx(slug: str, year: int) -> Response:
 @requires(Action.EXPORT)
 def responses_csv(slug: str, year: int) -> Response:
     return _download(slug, year, "responses", "csv")
+
+
+@bp.route("/eksport/<slug>/<int:year>/svar-<group>.csv")
+@requires(Action.EXPORT)
+def responses_group_csv(slug: str, year: int, group: str) -> Response:
+    return _download(slug, year, "responses", "csv", group=group)

@@ -9,7 +9,14 @@ from survey_app.models.compliance import (
     FlagStatus,
     ReviewComment,
 )
-from survey_app.models.mail import Invitation, Mailbox, OutboxMail, Recipient, Reminder
+from survey_app.models.mail import (
+    Invitation,
+    Mailbox,
+    MailState,
+    OutboxMail,
+    Recipient,
+    Reminder,
+)
 from survey_app.models.register import Municipality
 from survey_app.models.responses import Response, ResponseStatus, Submission
 from survey_app.models.rounds import (
@@ -36,6 +43,7 @@ __all__ = [
     "GrantStatus",
     "Invitation",
     "LoginAttempt",
+    "MailState",
     "Mailbox",
     "Municipality",
     "OutboxMail",

@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 from survey_app.models.users import utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

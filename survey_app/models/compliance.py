@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 from survey_app.models.users import utcnow
 
 
@@ -26,7 +26,7 @@ class FlagStatus(enum.StrEnum):
     RESOLVED = "resolved"  # the rule no longer holds for the answers (before a decision)
 
 
-class Flag(db.Model):
+class Flag(Model):
     __tablename__ = "flags"
     __table_args__ = (
         sa.UniqueConstraint("grant_id", "rule_id"),
@@ -56,7 +56,7 @@ class Flag(db.Model):
         back_populates="flag", cascade="all, delete-orphan", order_by="FlagEvent.id")
 
 
-class FlagEvent(db.Model):
+class FlagEvent(Model):
     """A flag's history: raised, updated (and why), resolved, decided."""
 
     __tablename__ = "flag_events"
@@ -80,7 +80,7 @@ class ClaimStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Claim(db.Model):
+class Claim(Model):
     """A repayment claim sent to a municipality, with its letter's facts."""
 
     __tablename__ = "claims"
@@ -103,7 +103,7 @@ class Claim(db.Model):
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
 
-class ReviewComment(db.Model):
+class ReviewComment(Model):
     """A reviewer's comment on one question when a report is returned for correction."""
 
     __tablename__ = "review_comments"

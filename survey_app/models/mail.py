@@ -13,11 +13,11 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 from survey_app.models.users import utcnow
 
 
-class Mailbox(db.Model):
+class Mailbox(Model):
     """A municipality's official post box (postmottak), by kommunenummer."""
 
     __tablename__ = "mailboxes"
@@ -26,7 +26,7 @@ class Mailbox(db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
 
 
-class Recipient(db.Model):
+class Recipient(Model):
     __tablename__ = "recipients"
     __table_args__ = (
         sa.UniqueConstraint("grant_id", "email"),
@@ -43,7 +43,7 @@ class Recipient(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitations"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class Invitation(db.Model):
     recipient: so.Mapped[Recipient] = so.relationship(lazy="joined")
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     __tablename__ = "reminders"
     __table_args__ = (sa.UniqueConstraint("recipient_id", "step"),)
 
@@ -71,8 +71,21 @@ class Reminder(db.Model):
     sent_at: so.Mapped[dt.datetime | None]
 
 
-class OutboxMail(db.Model):
-    """Every mail the service sent or, in development, would have sent (admins read it)."""
+class MailState:
+    """Where an outbox mail is. `stored`: the outbox backend (development), nothing is sent;
+    `queued`: waiting for SMTP (a new mail, or one whose attempt failed and will be retried);
+    `sent`: handed to the SMTP server; `failed`: given up after the last attempt."""
+
+    STORED = "stored"
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(Model):
+    """Every mail the service sent, will send, or in development would have sent (admins
+    read it). A queued mail is claimed by moving `next_attempt_at` forward in one
+    conditional UPDATE, so several servers running `mail send` never send it twice."""
 
     __tablename__ = "outbox"
 
@@ -84,4 +97,8 @@ class OutboxMail(db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))  # invitation, reminder, receipt
     grant_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("grants.id", ondelete="SET NULL"), index=True)
-    delivered: so.Mapped[bool] = so.mapped_column(default=False)
+    state: so.Mapped[str] = so.mapped_column(sa.String(10), default=MailState.STORED)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[dt.datetime | None] = so.mapped_column(index=True)
+    sent_at: so.Mapped[dt.datetime | None]
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)

@@ -7,12 +7,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 
 WRITTEN_STANDARDS = ("nb", "nn", "neutral")
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     __tablename__ = "municipalities"
     __table_args__ = (
         sa.UniqueConstraint("number", "valid_from"),

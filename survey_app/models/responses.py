@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 from survey_app.models.users import utcnow
 
 
@@ -28,7 +28,7 @@ class ResponseStatus(enum.StrEnum):
     RETURNED = "returned"  # returned by a reviewer for correction: editable again
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "responses"
     __table_args__ = (
         sa.CheckConstraint("status in ('draft', 'submitted', 'returned')", name="status"),
@@ -59,7 +59,7 @@ class Response(db.Model):
         return f"<Response grant={self.grant_id} v{self.version} {self.status}>"
 
 
-class Submission(db.Model):
+class Submission(Model):
     __tablename__ = "submissions"
     __table_args__ = (sa.UniqueConstraint("response_id", "number"),)
 

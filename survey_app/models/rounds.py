@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 from survey_app.models.users import utcnow
 
 
@@ -30,7 +30,7 @@ class GrantStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Scheme(db.Model):
+class Scheme(Model):
     __tablename__ = "schemes"
     __table_args__ = (
         sa.CheckConstraint("administration in ('national', 'offices')", name="administration"),
@@ -59,7 +59,7 @@ class Scheme(db.Model):
         return f"<Scheme {self.slug}>"
 
 
-class Round(db.Model):
+class Round(Model):
     """One grant year of a scheme and its reporting: `lavterskel-psykisk-helse/2022`."""
 
     __tablename__ = "rounds"
@@ -96,7 +96,7 @@ class Round(db.Model):
         return f"<Round {self.key}>"
 
 
-class Grant(db.Model):
+class Grant(Model):
     __tablename__ = "grants"
     __table_args__ = (
         sa.UniqueConstraint("round_id", "municipality_number"),
@@ -127,7 +127,7 @@ class Grant(db.Model):
         return f"<Grant {self.municipality_number} {self.amount} {self.status}>"
 
 
-class GrantEvent(db.Model):
+class GrantEvent(Model):
     """The grant's history: every amount and status it had, and why it changed."""
 
     __tablename__ = "grant_events"
@@ -146,7 +146,7 @@ class GrantEvent(db.Model):
     grant: so.Mapped[Grant] = so.relationship(back_populates="events")
 
 
-class Position(db.Model):
+class Position(Model):
     """A position funded per 100 % FTE (765.62), its share and its year in the track."""
 
     __tablename__ = "positions"

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from survey_app.extensions import db
+from survey_app.extensions import Model
 
 
 def utcnow() -> dt.datetime:
@@ -25,7 +25,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
@@ -61,13 +61,13 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=method or "scrypt")
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash and check_password_hash(self.password_hash, password))
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 
 
-class UserMunicipality(db.Model):
+class UserMunicipality(Model):
     """A coordinator's municipality, by kommunenummer so it outlives a renumbering row."""
 
     __tablename__ = "user_municipalities"
@@ -78,7 +78,7 @@ class UserMunicipality(db.Model):
     user: so.Mapped[User] = so.relationship(back_populates="municipalities")
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed sign-ins, kept in the database so that every server sees the same count."""
 
     __tablename__ = "login_attempts"

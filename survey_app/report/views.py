@@ -33,7 +33,8 @@ from survey_app import page_input
 from survey_app.access import Action, requires
 from survey_app.extensions import csrf
 from survey_app.lookups import grant_or_404
-from survey_app.models import Grant, GrantStatus, Municipality
+from survey_app.mail import deliver_queued
+from survey_app.models import Grant, GrantStatus, Municipality, OutboxMail, Submission
 from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
 from survey_app.questionnaire_view import fixed_texts, section_fields
@@ -58,7 +59,7 @@ def _report(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
     return grant_or_404(slug, year, number, Action.REPORT)
 
 
-def _urls(grant: Grant) -> dict[str, str]:
+def _urls(grant: Grant) -> dict[str, Any]:
     return {"slug": grant.round.scheme.slug, "year": str(grant.round.year),
             "number": grant.municipality_number}
 
@@ -238,25 +239,31 @@ def summary(slug: str, year: int, number: str) -> str:
 @requires(Action.REPORT)
 def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int]:
     grant, municipality = _report(slug, year, number)
+    language, receipt_mails = _language(), list[OutboxMail]()
+
+    def queue_receipt(submission: Submission) -> None:  # commits with the submission
+        receipt_mails.extend(receipts.queue_receipt(
+            grant, municipality, submission,
+            receipts.receipt_addresses(grant, current_user.email), language))
+
     try:
         submitted = responses.submit(grant, request.form.get("key", ""), current_user.email,
-                                     _language())
+                                     language, within=queue_receipt)
     except responses.ReportError as error:
         return render_template("report/refused.html", grant=grant, m=municipality,
                                code=error.code, urls=_urls(grant)), 409
     if submitted.created:
-        receipts.send_receipt(grant, municipality, submitted.submission,
-                              receipts.receipt_addresses(grant, current_user.email),
-                              _language())
+        # Sent now when SMTP answers; otherwise it stays queued for `flask mail send`.
+        deliver_queued(ids=[m.id for m in receipt_mails])
         flags.evaluate_after_submit(grant.id)
     return redirect(url_for("report.receipt", n=submitted.submission.number, **_urls(grant)),
                     code=303)
 
 
-def _submission(grant: Grant, n: int) -> tuple[ReportResponse, Any]:
+def _submission(grant: Grant, n: int) -> tuple[ReportResponse, Submission]:
     response = responses.response_of(grant)
     found = next((s for s in response.submissions if s.number == n), None) if response else None
-    if found is None:
+    if response is None or found is None:
         abort(404)
     return response, found
 

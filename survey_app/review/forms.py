@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in stubs 3.2
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -93,6 +93,7 @@ class ReturnForm(FlaskForm):
         choices += [SelectChoice(value, label, optgroup=title)
                     for title, options in groups for value, label in options]
         for question, _comment in self.question_pairs():
+            assert isinstance(question, SelectField)
             question.choices = choices
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -111,8 +112,9 @@ class ReturnForm(FlaskForm):
 
     def comments(self) -> dict[str | None, str]:
         found: dict[str | None, str] = {}
-        if (self.general.data or "").strip():
-            found[None] = self.general.data.strip()
+        general = (self.general.data or "").strip()
+        if general:
+            found[None] = general
         for question, comment in self.question_pairs():
             text = (comment.data or "").strip()
             if question.data and text:

@@ -97,7 +97,7 @@ def _language() -> str:
 
 
 def _reviewer() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def _case_grant(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
@@ -155,7 +155,7 @@ def _forms(case: pages.Case, language: str, posted: dict[str, Any]) -> dict[str,
 
 
 def _all_forms(forms: dict[str, Any]) -> list[Any]:
-    found = []
+    found: list[Any] = []
     for form in forms.values():
         found.extend(form.values() if isinstance(form, dict) else [form])
     return found
@@ -199,7 +199,9 @@ def claim(slug: str, year: int, number: str) -> CaseAnswer:
     form = decision_forms.claim_form(_flag_labels(open_flags, _language()), 0)
     if not form.validate_on_submit():
         return _render_case(grant, municipality, {"claim": form})
-    chosen = [f for f in open_flags if f.id in form.flags.data]
+    flag_ids = form.flags.data
+    assert flag_ids is not None  # InputRequired
+    chosen = [f for f in open_flags if f.id in flag_ids]
     return _decided(grant, lambda: decisions.claim(
         chosen, form.amount.data, form.reason.data, _reviewer()),
         _("Repayment was claimed. The claim letter is ready."))

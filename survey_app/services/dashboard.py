@@ -19,11 +19,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -450,12 +450,17 @@ class GoalSummary:
 GROUPS = ("children", "youth", "adults")
 
 
+def _ticked(report: Report, question_id: str) -> Collection[str]:
+    """The codes ticked in a multiple-choice answer; none when it was not answered."""
+    return cast("Collection[str]", report.answers.get(question_id) or [])
+
+
 def users_reached(question: Question, reports: Sequence[Report],
                   language: str) -> list[UsersReached]:
     labels = dict(choice_options(question, language))
     rows = []
     for group in GROUPS:
-        served = [r for r in reports if group in (r.answers.get("target_groups") or [])]
+        served = [r for r in reports if group in _ticked(r, "target_groups")]
         counts = [c for r in served if isinstance(c := r.answers.get(f"{group}_count"), int)]
         rows.append(UsersReached(group, labels.get(group, group), len(served), len(counts),
                                  len(served) - len(counts), sum(counts)))
@@ -473,7 +478,7 @@ def goal_summary(questionnaire: Questionnaire, reports: Sequence[Report],
     if questionnaire.id != LAVTERSKEL or any(q is None for q in questions.values()):
         return None
     q = {qid: question for qid, question in questions.items() if question is not None}
-    unknown = sum(1 for r in reports if "unknown" in (r.answers.get("target_groups") or []))
+    unknown = sum(1 for r in reports if "unknown" in _ticked(r, "target_groups"))
     return GoalSummary(
         reports=len(reports),
         services=summarise_choice(q["services_strengthened"],

@@ -120,7 +120,7 @@ def _claim_reference(grant: Grant) -> str:
     return f"TB-{grant.round.year}-{grant.municipality_number}-{count + 1}"
 
 
-def _check_claim_input(flags: Sequence[Flag], amount_ore: int, reason: str,
+def _check_claim_input(flags: Sequence[Flag], amount_ore: int, reason: str | None,
                        due_date: dt.date | None, today: dt.date) -> str:
     if not flags:
         raise DecisionError(_l("Choose at least one flag to claim repayment for."))
@@ -141,7 +141,7 @@ def _check_claimable(grant: Grant, flags: list[Flag], expected: int, amount_ore:
         _refuse(_l("The amount to claim cannot be more than the grant."))
 
 
-def claim(flags: Sequence[Flag], amount_ore: int, reason: str, reviewer: User,
+def claim(flags: Sequence[Flag], amount_ore: int, reason: str | None, reviewer: User,
           due_date: dt.date | None = None, today: dt.date | None = None) -> Claim:
     """Claims repayment for open flags of one grant: the flags become `claimed` and a
     claim (the letter's facts) is made in the municipality's written standard."""
@@ -175,7 +175,7 @@ def claim(flags: Sequence[Flag], amount_ore: int, reason: str, reviewer: User,
 # ---- waive ------------------------------------------------------------------------------------
 
 
-def waive(flag: Flag, reason: str, reviewer: User) -> Flag:
+def waive(flag: Flag, reason: str | None, reviewer: User) -> Flag:
     """Decides not to claim what the flag proposes; the reason goes on the record."""
     reason = _required(reason, _l("Give the reason for not claiming repayment."))
     locked(Grant, flag.grant_id)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,14 @@ from exports.responses import (
     QuestionSpec,
     RawResponse,
     ResponsesExport,
+    group_codes,
     merge_versions,
     write_responses_csv,
     write_responses_xlsx,
 )
+from forms.builder import render_text
 from forms.expressions import Kind
-from forms.model import Question, Questionnaire
+from forms.model import Question, Questionnaire, Text
 from forms.money import from_ore
 from survey_app.extensions import db
 from survey_app.models import (
@@ -96,7 +99,7 @@ def _latest_submissions() -> Any:
             .group_by(Submission.response_id).subquery())
 
 
-def _latest_query(round_: Round) -> sa.Select[Any]:
+def _latest_query(round_: Round) -> sa.Select[str, Submission]:
     latest = _latest_submissions()
     return (sa.select(Grant.municipality_number, Submission)
             .join(Response, Response.grant_id == Grant.id)
@@ -197,7 +200,9 @@ def _type_of(question: Question) -> str:
     if question.options.get("format") == "amount":
         return "amount"
     kind = getattr(getattr(question.expression, "type", None), "kind", None)
-    return {Kind.NUMBER: "number", Kind.BOOL: "boolean"}.get(kind, "text")
+    if kind is Kind.NUMBER:
+        return "number"
+    return "boolean" if kind is Kind.BOOL else "text"
 
 
 def question_spec(question: Question) -> QuestionSpec:
@@ -238,12 +243,16 @@ def _raw_responses(round_: Round, scope: Scope) -> Iterator[RawResponse]:
             answers=s.answers)
 
 
+def _merged_questions(versions: list[Questionnaire]) -> tuple[QuestionSpec, ...]:
+    return merge_versions([[question_spec(q) for q in v.questions()] for v in versions])
+
+
 def responses_export(round_: Round, user: User | None, generated_at: dt.datetime,
                      generated_by: str) -> ResponsesExport:
     """The raw responses, streamed: iterate `responses` once, inside the app context."""
     scope = scope_of(round_, user)
     versions = questionnaire_versions(round_)
-    questions = merge_versions([[question_spec(q) for q in v.questions()] for v in versions])
+    questions = _merged_questions(versions)
     return ResponsesExport(
         round_key=round_.key, questionnaire=round_.scheme.questionnaire_id,
         versions=tuple(v.version for v in versions), questions=questions,
@@ -258,12 +267,53 @@ FORMATS = ("xlsx", "csv")
 
 
 @dataclass(frozen=True)
+class RepeatingGroup:
+    """A repeating group of the round's questionnaire: a table (sheet, CSV) of its own."""
+
+    code: str  # the group's question id: the sheet's and the CSV file's name
+    label: Text  # the newest version's, by language; may hold placeholders ({grant.year})
+
+    def label_in(self, language: str, year: int) -> str:
+        return render_text(self.label, language, {"grant.year": year})
+
+
+def repeating_groups(round_: Round) -> list[RepeatingGroup]:
+    """The round's repeating groups, in the order the responses export has their tables."""
+    versions = questionnaire_versions(round_)
+    newest: dict[str, Question] = {}
+    for version in versions:  # oldest first, so a newer version's label wins
+        for question in version.questions():
+            if question.type == "group":
+                newest[question.id] = question
+    # The export's order (all versions merged), so the page lists them as the file has them.
+    return [RepeatingGroup(code, dict(newest[code].label))
+            for code in group_codes(_merged_questions(versions))]
+
+
+@dataclass(frozen=True)
 class ExportFile:
     kind: str  # economy | responses
     format: str  # xlsx | csv
     rows: int
     sha256: str  # of the file's bytes: what a recipient can check with sha256sum
-    data_sha256: str | None = None  # the economy report's data rows (its metadata sheet)
+    # The data rows' checksum as the workbook's metadata sheet states it (for a CSV file:
+    # the SHA-256 of the file itself, the bytes the checksum is defined by).
+    data_sha256: str | None = None
+    group: str | None = None  # a responses CSV of this repeating group's rows
+    # A responses workbook: each group sheet's data checksum, by group code.
+    group_sha256: dict[str, str] = field(default_factory=dict)
+
+    def audit_facts(self, file_name: str) -> dict[str, Any]:
+        """What the audit log records of the file: enough to check a copy of it later."""
+        facts: dict[str, Any] = {"kind": f"{self.kind}.{self.format}", "rows": self.rows,
+                                 "sha256": self.sha256, "file": file_name}
+        if self.data_sha256 is not None:
+            facts["data_sha256"] = self.data_sha256
+        if self.group is not None:
+            facts["group"] = self.group
+        if self.group_sha256:
+            facts["group_sha256"] = dict(self.group_sha256)
+        return facts
 
 
 def file_sha256(path: Path) -> str:
@@ -275,11 +325,19 @@ def file_sha256(path: Path) -> str:
 
 
 def write_export(kind: str, fmt: str, round_: Round, user: User | None, path: Path,
-                 generated_at: dt.datetime, generated_by: str) -> ExportFile:
-    """Writes one export to `path` (a file on disk: bounded memory at any size)."""
+                 generated_at: dt.datetime, generated_by: str, *,
+                 group: str | None = None) -> ExportFile:
+    """Writes one export to `path` (a file on disk: bounded memory at any size).
+
+    `group` (responses CSV only): that repeating group's table instead of the main one;
+    ValueError when the round's questionnaire has no such group.
+    """
     if kind not in KINDS or fmt not in FORMATS:
         raise ValueError(f"no export {kind}.{fmt}")
+    if group is not None and (kind, fmt) != ("responses", "csv"):
+        raise ValueError(f"no export {kind}.{fmt} of a group")
     data_sha256 = None
+    group_sha256: dict[str, str] = {}
     if kind == "economy":
         report = economy_report(round_, user, generated_at, generated_by)
         if fmt == "xlsx":
@@ -291,8 +349,45 @@ def write_export(kind: str, fmt: str, round_: Round, user: User | None, path: Pa
     else:
         export = responses_export(round_, user, generated_at, generated_by)
         if fmt == "xlsx":
-            rows = write_responses_xlsx(str(path), export).rows
-        else:
+            responses = write_responses_xlsx(str(path), export)
+            rows, data_sha256 = responses.rows, responses.data_sha256
+            group_sha256 = {code: t.sha256 for code, t in responses.groups.items()}
+        elif group is None:
             with path.open("wb") as stream:
-                rows = write_responses_csv(stream, export)[0]
-    return ExportFile(kind, fmt, rows, file_sha256(path), data_sha256)
+                responses = write_responses_csv(stream, export)
+            rows, data_sha256 = responses.rows, responses.data_sha256
+        else:
+            if group not in group_codes(export.questions):
+                raise ValueError(f"no repeating group {group} in {round_.key}")
+            # The main table is only hashed, never written: this file is the group's.
+            with path.open("wb") as stream:
+                table = write_responses_csv(None, export, {group: stream}).groups[group]
+            rows, data_sha256 = table.rows, table.sha256
+    return ExportFile(kind, fmt, rows, file_sha256(path), data_sha256, group, group_sha256)
+
+
+def group_csv_path(path: Path, code: str) -> Path:
+    """`FILE.csv` → `FILE.<code>.csv`: a repeating group's table beside the main one."""
+    return path.with_name(f"{path.stem}.{code}{path.suffix}")
+
+
+def write_responses_csvs(round_: Round, user: User | None, path: Path,
+                         generated_at: dt.datetime,
+                         generated_by: str) -> list[tuple[Path, ExportFile]]:
+    """The responses as CSV, one file per table (a CSV file holds one): the main table at
+    `path` and each repeating group's at `group_csv_path(path, code)`, all in one pass
+    over the responses. Returns each file written with its facts, the main one first."""
+    export = responses_export(round_, user, generated_at, generated_by)
+    paths = {code: group_csv_path(path, code) for code in group_codes(export.questions)}
+    with ExitStack() as files:
+        main = files.enter_context(path.open("wb"))
+        streams = {code: files.enter_context(p.open("wb")) for code, p in paths.items()}
+        written = write_responses_csv(main, export, streams)
+    made = [(path, ExportFile("responses", "csv", written.rows, file_sha256(path),
+                              written.data_sha256))]
+    for code, group_path in paths.items():
+        table = written.groups[code]
+        made.append((group_path, ExportFile("responses", "csv", table.rows,
+                                            file_sha256(group_path), table.sha256,
+                                            group=code)))
+    return made

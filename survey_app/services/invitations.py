@@ -322,8 +322,8 @@ def _link_user(recipient: Recipient) -> User | None:
 
 
 def _grant_number(recipient: Recipient) -> str:
-    return db.session.scalar(sa.select(Grant.municipality_number).where(
-        Grant.id == recipient.grant_id))
+    return db.session.execute(sa.select(Grant.municipality_number).where(
+        Grant.id == recipient.grant_id)).scalar_one()
 
 
 def mark_used(check: LinkCheck, now: dt.datetime) -> None:

@@ -3,7 +3,6 @@ and the receipt mail to the person who submitted and the municipality's post box
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +13,9 @@ from fpdf import FPDF
 from forms.answers import answers_from_json
 from forms.builder import format_answer, render_text
 from survey_app.extensions import db
-from survey_app.mail import send_mail
-from survey_app.models import Grant, Mailbox, Municipality, Submission
+from survey_app.mail import queue_mail
+from survey_app.models import Grant, Mailbox, Municipality, OutboxMail, Submission
 from survey_app.services import responses
-
-log = logging.getLogger(__name__)
 
 # A Unicode font when the system has one (Debian: fonts-dejavu-core); otherwise the PDF
 # core font, which covers Norwegian letters (Latin-1) but not every dash or quote.
@@ -97,21 +94,15 @@ def receipt_addresses(grant: Grant, submitter: str) -> list[str]:
     return [submitter] + ([mailbox.email] if mailbox and mailbox.email != submitter else [])
 
 
-def send_receipt(grant: Grant, municipality: Municipality, submission: Submission,
-                 to: list[str], language: str) -> None:
-    """Mails the receipt; a failure is logged, never undoes the submission."""
-    from survey_app.extensions import db
-
+def queue_receipt(grant: Grant, municipality: Municipality, submission: Submission,
+                  to: list[str], language: str) -> list[OutboxMail]:
+    """Queues the receipt mail to each address in the submission's own transaction, so a
+    stored submission always has its receipt on the way (sent by mail.deliver_queued)."""
     with force_locale(language):
         heading = render_template("report/receipt_heading.txt", grant=grant, m=municipality,
                                   submission=submission, language=language)
         body = render_template("mail/receipt.txt", heading=heading,
                                lines=receipt_lines(grant, submission, language))
     subject = heading.splitlines()[0]
-    for address in dict.fromkeys(to):
-        try:
-            send_mail(address, subject, body, kind="receipt", grant_id=grant.id)
-            db.session.commit()
-        except Exception:  # a receipt mail must never turn a stored submission into an error
-            db.session.rollback()
-            log.exception("receipt %s: mail to %s failed", submission.reference, address)
+    return [queue_mail(address, subject, body, kind="receipt", grant_id=grant.id)
+            for address in dict.fromkeys(to)]

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,7 +211,7 @@ def import_register(text: str, *, source: str) -> ImportResult:
     return result
 
 
-def _to_model(row: RegisterRow, existing: list[Municipality]) -> Municipality:
+def _to_model(row: RegisterRow, existing: Sequence[Municipality]) -> Municipality:
     # An older numbering rarely says its written standard or population: take them from
     # the registered entry with the same number, else the same name.
     twin = next((m for m in existing if m.number == row.number), None) or next(
@@ -265,7 +266,7 @@ def municipalities_for_year(year: int, *, exact: bool = False) -> RegisterSelect
     """The numbering in force in ``year``, or the nearest loaded one unless ``exact``."""
     periods = db.session.execute(
         sa.select(Municipality.valid_from, Municipality.valid_to).distinct()).all()
-    years = loaded_years([tuple(p) for p in periods], around=year)
+    years = loaded_years([(start, end) for start, end in periods], around=year)
     used = year if year in years else (None if exact else nearest_year(year, years))
     rows: list[Municipality] = []
     if used is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,9 +247,11 @@ def _repeat(key: str, stored_hash: str) -> Submitted | None:
     return Submitted(previous, created=False)
 
 
-def submit(grant: Grant, key: str, actor: str, language: str) -> Submitted:
+def submit(grant: Grant, key: str, actor: str, language: str,
+           within: Callable[[Submission], object] | None = None) -> Submitted:
     """Submits the draft once: a repeat with the same key and answers gets the same
-    submission; the same key with other answers is refused."""
+    submission; the same key with other answers is refused. `within` is called with a new
+    submission before the commit, so what it adds (the receipt mail) commits with it."""
     if not KEY.match(key):
         raise ReportError("bad-key")
     existing = response_of(grant)
@@ -270,6 +272,8 @@ def submit(grant: Grant, key: str, actor: str, language: str) -> Submitted:
         db.session.rollback()
         raise ReportError("has-errors")
     submission = _record(grant, response, key, stored, actor)
+    if within is not None:
+        within(submission)
     try:
         db.session.commit()
     except IntegrityError:  # the same key won a race on another server: that one counts

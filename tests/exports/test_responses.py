@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import shutil
 from pathlib import Path
 
 import openpyxl
 
+from exports.responses import CHECKSUM_LABEL
 from survey_app.questionnaires import DEFAULT_DIRECTORY
 from tests.conftest import AuthActions
 from tests.exports.helpers import HYPERLINK, submit
@@ -27,7 +29,8 @@ def test_a_formula_typed_as_free_text_comes_out_as_text_in_xlsx_and_csv(
     auth.logout()
     auth.login(users["auditor"])
 
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get(XLSX).data))["Svar"]
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(XLSX).data))
+    sheet = workbook["Svar"]
     header = [c.value for c in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("services_description") + 1)
     assert cell.data_type == "s" and cell.value == "'" + HYPERLINK
@@ -38,10 +41,14 @@ def test_a_formula_typed_as_free_text_comes_out_as_text_in_xlsx_and_csv(
     assert (row["services_strengthened__more_staff"],
             row["services_strengthened__competence_building"]) == (1, 0)
 
-    text = client.get(CSV).data.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    data = client.get(CSV).data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["services_description"] == "'" + HYPERLINK
     assert list(rows[0]) == header  # the same columns as the workbook's main sheet
+    # The workbook states the SHA-256 of exactly these bytes (no groups: no other line).
+    facts = dict(workbook["Metadata"].iter_rows(min_row=2, values_only=True))
+    assert facts[CHECKSUM_LABEL] == hashlib.sha256(data).hexdigest()
+    assert not [label for label in facts if label.startswith("SHA-256 (datarader, ")]
 
 
 V1_ONLY, V2_ONLY = "respondent_role", "extra_comment"
