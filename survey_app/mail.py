@@ -12,8 +12,9 @@ Two ways to send:
   (invitations, reminders) use it and release their claim when it fails.
 * :func:`queue_mail` only adds a queued row, so the mail is committed together with what
   it is about (a receipt with its submission): it cannot be lost by a crash or an SMTP
-  server that is down. :func:`deliver_queued` sends queued rows — right after the commit
-  for a receipt, and from cron (``flask --app wsgi mail send``) for whatever is left —
+  server that is down. :func:`deliver_queued` sends queued rows — a receipt once its
+  page has gone to the browser (:func:`deliver_after_response`), and from cron
+  (``flask --app wsgi mail send``) whatever is left —
   retrying with growing pauses and giving up after ``MAX_ATTEMPTS``.
 
 The caller commits the outbox row together with whatever the mail is about.
@@ -34,6 +35,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app.extensions import db
 from survey_app.models import MailState, OutboxMail
@@ -153,6 +155,24 @@ def deliver_queued(now: dt.datetime | None = None, ids: Iterable[int] | None = N
         _attempt(db.session.get_one(OutboxMail, mail_id), now, delivery)
         db.session.commit()
     return delivery
+
+
+def deliver_after_response(response: WerkzeugResponse, mails: Iterable[OutboxMail]) -> None:
+    """Send the queued `mails` once the response has gone to the browser (the WSGI server
+    closes it then), so nobody waits for the SMTP server; what fails stays queued."""
+    ids = [mail.id for mail in mails if mail.state == MailState.QUEUED]
+    if not ids:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                deliver_queued(ids=ids)
+            except Exception:  # after the response nobody can be told; `mail send` retries
+                log.exception("sending queued mail %s after the response failed", ids)
+
+    response.call_on_close(deliver)
 
 
 def _smtp() -> bool:

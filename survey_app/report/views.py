@@ -33,7 +33,7 @@ from survey_app import page_input
 from survey_app.access import Action, requires
 from survey_app.extensions import csrf
 from survey_app.lookups import grant_or_404
-from survey_app.mail import deliver_queued
+from survey_app.mail import deliver_after_response
 from survey_app.models import Grant, GrantStatus, Municipality, OutboxMail, Submission
 from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
@@ -252,12 +252,12 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
     except responses.ReportError as error:
         return render_template("report/refused.html", grant=grant, m=municipality,
                                code=error.code, urls=_urls(grant)), 409
+    receipt = redirect(url_for("report.receipt", n=submitted.submission.number,
+                               **_urls(grant)), code=303)
     if submitted.created:
-        # Sent now when SMTP answers; otherwise it stays queued for `flask mail send`.
-        deliver_queued(ids=[m.id for m in receipt_mails])
         flags.evaluate_after_submit(grant.id)
-    return redirect(url_for("report.receipt", n=submitted.submission.number, **_urls(grant)),
-                    code=303)
+        deliver_after_response(receipt, receipt_mails)
+    return receipt
 
 
 def _submission(grant: Grant, n: int) -> tuple[ReportResponse, Submission]:

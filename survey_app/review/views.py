@@ -266,15 +266,23 @@ def claim_status(reference: str) -> CaseAnswer:
         _("The claim's status was changed."))
 
 
+def _letter(reference: str) -> tuple[Claim, Grant, letters.Letter | tuple[str, int]]:
+    """The claim and its letter, or the page saying why there is no letter (409)."""
+    found, grant, _municipality = _claim(reference)
+    try:
+        return found, grant, letters.letter_of(found)
+    except decisions.DecisionError as error:
+        return found, grant, (render_template(
+            "review/claim_refused.html", claim=found, grant=grant, message=str(error),
+            case_url=_case_url(grant)), 409)
+
+
 @bp.route("/gjennomgang/krav/<reference>")
 @requires(Action.REVIEW)
 def claim_letter(reference: str) -> tuple[str, int]:
-    found, grant, _municipality = _claim(reference)
-    try:
-        letter = letters.letter_of(found)
-    except decisions.DecisionError as error:
-        return render_template("review/claim_refused.html", claim=found, grant=grant,
-                               message=str(error), case_url=_case_url(grant)), 409
+    _found, grant, letter = _letter(reference)
+    if isinstance(letter, tuple):
+        return letter
     return render_template("review/claim.html", letter=letter, body=letters.letter_html(letter),
                            case_url=_case_url(grant)), 200
 
@@ -282,11 +290,8 @@ def claim_letter(reference: str) -> tuple[str, int]:
 @bp.route("/gjennomgang/krav/<reference>.pdf")
 @requires(Action.REVIEW)
 def claim_letter_pdf(reference: str) -> Response | tuple[str, int]:
-    found, grant, _municipality = _claim(reference)
-    try:
-        letter = letters.letter_of(found)
-    except decisions.DecisionError as error:
-        return render_template("review/claim_refused.html", claim=found, grant=grant,
-                               message=str(error), case_url=_case_url(grant)), 409
+    found, _grant, letter = _letter(reference)
+    if isinstance(letter, tuple):
+        return letter
     return Response(letters.letter_pdf(letter), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="krav-{found.reference}.pdf"'})

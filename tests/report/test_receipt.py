@@ -18,7 +18,9 @@ from tests.smtp import smtp_server  # noqa: F401  (the fixture)
 def submit(client) -> str:
     summary = fill_all(client)
     key = re.search(r'name="key" value="([^"]+)"', summary).group(1)
-    return client.post(f"{REPORT}/send", data={"key": key}).headers["Location"]
+    answer = client.post(f"{REPORT}/send", data={"key": key})
+    answer.close()  # as the WSGI server does once it has sent the page: the mail goes then
+    return answer.headers["Location"]
 
 
 def test_the_receipt_mail_reaches_the_submitter_and_the_post_box_through_smtp(
