@@ -157,6 +157,24 @@ def deliver_queued(now: dt.datetime | None = None, ids: Iterable[int] | None = N
     return delivery
 
 
+def send_again(mail: OutboxMail, now: dt.datetime | None = None) -> bool:
+    """An admin's "send again" for a mail that was given up (the address or the server has
+    been fixed): a fresh series of attempts, the first one now; True when it was sent.
+    Only a given-up mail: a queued one belongs to the cron job, which may be sending it at
+    this moment. The state change is conditional, and the attempt claims the mail as
+    always, so two admins pressing at once send it once; the caller audit-logs it."""
+    now = now or utcnow()
+    db.session.execute(
+        sa.update(OutboxMail)
+        .where(OutboxMail.id == mail.id, OutboxMail.state == MailState.FAILED)
+        .values(state=MailState.QUEUED, attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    deliver_queued(now, ids=[mail.id])
+    db.session.refresh(mail)
+    return mail.state == MailState.SENT
+
+
 def deliver_after_response(response: WerkzeugResponse, mails: Iterable[OutboxMail]) -> None:
     """Send the queued `mails` once the response has gone to the browser (the WSGI server
     closes it then), so nobody waits for the SMTP server; what fails stays queued."""

@@ -17,8 +17,9 @@ from survey_app.mail import (
     Delivery,
     deliver_queued,
     queue_mail,
+    send_mail,
 )
-from survey_app.models import MailState, OutboxMail, Submission
+from survey_app.models import AuditEvent, MailState, OutboxMail, Submission
 from survey_app.models.users import utcnow
 from tests.conftest import AuthActions, at_once
 from tests.report.test_flow import REPORT, fill_all
@@ -163,3 +164,42 @@ def test_a_mail_refused_on_every_attempt_is_given_up_and_the_admin_sees_why(
     page = client.get(f"/admin/utboks/{mail_id}").get_data(as_text=True)
     assert f"Ikke sendt: ga opp etter {MAX_ATTEMPTS} forsøk" in page
     assert "Siste feil" in page
+
+
+def test_an_admin_sends_a_given_up_mail_again_once_the_server_is_back(
+        app, make_app, users, smtp_server):  # noqa: F811
+    up = make_app(**smtp_server.config())
+    with up.app_context():
+        mail = queue_mail("a@example.no", "Kvittering", "Tekst", kind="receipt")
+        db.session.commit()
+        db.session.execute(sa.update(OutboxMail).values(
+            state=MailState.FAILED, attempts=MAX_ATTEMPTS, next_attempt_at=None,
+            last_error="[Errno 111] Connection refused"))
+        db.session.commit()
+        mail_id = mail.id
+        stored = send_mail("dev@example.no", "Lagret", "Tekst", kind="test")
+        stored.state = MailState.STORED
+        db.session.commit()
+        stored_id = stored.id
+    [before] = smtp_server.messages  # the stored one went out through send_mail itself
+    client = up.test_client()
+    auth = AuthActions(client)
+    auth.login(users["coordinator"])
+    assert client.post(f"/admin/utboks/{mail_id}/send-igjen").status_code == 404
+    auth.logout()
+    auth.login(users["admin"])
+    assert "Send på nytt nå" in client.get(f"/admin/utboks/{mail_id}").get_data(as_text=True)
+    page = client.post(f"/admin/utboks/{mail_id}/send-igjen", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "E-posten ble sendt." in html and "Send på nytt nå" not in html
+    assert [m["To"] for m in smtp_server.messages] == [before["To"], "a@example.no"]
+    client.post(f"/admin/utboks/{mail_id}/send-igjen")  # a second admin, a moment later
+    assert len(smtp_server.messages) == 2  # sent once
+    refused = client.post(f"/admin/utboks/{stored_id}/send-igjen", follow_redirects=True)
+    assert "Bare e-post som er gitt opp, kan sendes på nytt." in refused.get_data(as_text=True)
+    with up.app_context():
+        mail = db.session.get(OutboxMail, mail_id)
+        assert (mail.state, mail.attempts) == (MailState.SENT, 1)
+        events = db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.object_type == "outbox", AuditEvent.object_id == str(mail_id))).all()
+        assert events == ["mail.send_again", "mail.send_again"]

@@ -1,14 +1,19 @@
-"""The outbox: every mail the service sent or, in development, would have sent."""
+"""The outbox: every mail the service sent, will send or, in development, would have sent;
+an admin can send a queued or given-up mail again (once the address or server is fixed)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
+from survey_app import audit
 from survey_app.access import Action, requires
 from survey_app.admin.views import PAGE_SIZE, bp
 from survey_app.extensions import db
-from survey_app.models import OutboxMail
+from survey_app.mail import send_again
+from survey_app.models import MailState, OutboxMail
 
 
 @bp.route("/admin/utboks")
@@ -25,7 +30,29 @@ def outbox() -> str:
 @bp.route("/admin/utboks/<int:mail_id>")
 @requires(Action.ADMIN)
 def outbox_mail(mail_id: int) -> str:
+    return render_template("admin/outbox_mail.html", mail=_mail(mail_id))
+
+
+@bp.route("/admin/utboks/<int:mail_id>/send-igjen", methods=["POST"])
+@requires(Action.ADMIN)
+def outbox_send_again(mail_id: int) -> Response:
+    mail = _mail(mail_id)
+    if mail.state not in (MailState.FAILED, MailState.SENT):  # SENT: another admin was first
+        flash(_("Only a mail that was given up can be sent again."), "error")
+        return redirect(url_for("admin.outbox_mail", mail_id=mail.id))
+    before = {"state": mail.state, "attempts": mail.attempts}
+    audit.record("mail.send_again", "outbox", mail.id, before=before)
+    db.session.commit()  # the request is on record even if the attempt fails
+    if send_again(mail):
+        flash(_("The mail was sent."), "success")
+    else:
+        flash(_("The mail could not be sent: %(error)s", error=mail.last_error or mail.state),
+              "error")
+    return redirect(url_for("admin.outbox_mail", mail_id=mail.id))
+
+
+def _mail(mail_id: int) -> OutboxMail:
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None:
         abort(404)
-    return render_template("admin/outbox_mail.html", mail=mail)
+    return mail
