@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -33,8 +34,22 @@ def missing(what: str, install: str) -> None:
     pytest.skip(message)
 
 
+def _closed_port() -> int:
+    """A loopback port nobody listens on (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# Mail the tests did not mean to send is refused at once, never handed to a mail server
+# the machine may run on port 25; the mail tests point at their own aiosmtpd server.
+NO_SMTP_PORT = _closed_port()
+
+
 def make_config(database_url: str, **overrides: object) -> dict[str, object]:
     config: dict[str, object] = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": NO_SMTP_PORT,
         "APP_ENV": "testing",
         "TESTING": True,
         "SECRET_KEY": "test-secret",

@@ -20,7 +20,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from survey_app.extensions import db
-from survey_app.models import OutboxMail, User
+from survey_app.mail import MAX_ATTEMPTS
+from survey_app.models import MailState, OutboxMail, User
 from survey_app.models.users import utcnow
 from survey_app.services import invitations, rounds
 from survey_app.services.users import create_user
@@ -151,3 +152,24 @@ def test_a_post_without_a_session_keeps_the_answers_on_an_accessible_page(
     expect(page.get_by_role("heading", level=1)).to_have_text("Logg inn for å lagre svarene dine")
     expect(page.get_by_role("button", name="Logg inn og lagre")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_given_up_mail_its_send_again_button_and_the_refusal_are_accessible(
+        new_page: Callable[..., Page], live_app: Flask,
+        assert_accessible: Callable[[Page], None]) -> None:
+    with live_app.app_context():
+        mail = OutboxMail(to="postmottak@bergen.kommune.no", subject="Kvittering 2022-4601-LPH-1",
+                          body="Kvittering", kind="receipt", state=MailState.FAILED,
+                          attempts=MAX_ATTEMPTS, last_error="[Errno 111] Connection refused")
+        db.session.add(mail)
+        db.session.commit()
+        mail_id = mail.id
+    admin = new_page()
+    sign_in_as(admin, BY_ROLE["admin"])
+    admin.goto(f"/admin/utboks/{mail_id}")
+    expect(admin.get_by_role("main")).to_contain_text(f"ga opp etter {MAX_ATTEMPTS} forsøk")
+    assert_accessible(admin)
+    # No SMTP server listens here: the attempt fails and says why, on the same page.
+    admin.get_by_role("button", name="Send på nytt nå").click()
+    expect(admin.get_by_role("status")).to_contain_text("E-posten kunne ikke sendes")
+    assert_accessible(admin)
