@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -99,6 +100,16 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     if backend == "postgresql":
         return request.getfixturevalue("pg_url")
     return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def empty_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """An empty SQLite file, or a new database on the session's throwaway PostgreSQL: for
+    tests that migrate it themselves (migrations, load and fault tests)."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        return str(server.create_database(f"empty_{secrets.token_hex(6)}"))
+    return f"sqlite:///{tmp_path / 'empty.db'}"
 
 
 @pytest.fixture

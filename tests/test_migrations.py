@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -33,6 +34,34 @@ def test_the_postgresql_test_schema_came_from_the_migrations_and_matches(pg_url)
     app = create_app(make_config(pg_url))
     try:
         assert drift(app) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_the_outbox_queue_migration_keeps_what_each_mail_was_both_ways(empty_database):
+    """`delivered` became `state`: sent mail stays sent, stored mail stays stored, and the
+    downgrade gives the yes/no back."""
+    app = create_app(make_config(empty_database))
+    try:
+        with app.app_context():
+            flask_migrate.upgrade(revision="ee4f05055a04")
+            db.session.execute(sa.text(
+                "INSERT INTO outbox (created_at, \"to\", subject, body, kind, delivered) VALUES "
+                "('2023-03-01 09:00:00', 'a@x.no', 'S', 'B', 'receipt', :yes), "
+                "('2023-03-01 09:00:00', 'b@x.no', 'S', 'B', 'invitation', :no)"),
+                {"yes": True, "no": False})
+            db.session.commit()
+            flask_migrate.upgrade()
+            rows = db.session.execute(sa.text(
+                "SELECT \"to\", state, attempts, sent_at IS NOT NULL FROM outbox ORDER BY 1")).all()
+            assert [tuple(r) for r in rows] == [("a@x.no", "sent", 1, True),
+                                                ("b@x.no", "stored", 0, False)]
+            db.session.commit()  # PostgreSQL: the read's lock would block the ALTER TABLE
+            flask_migrate.downgrade(revision="ee4f05055a04")
+            rows = db.session.execute(sa.text(
+                "SELECT \"to\", delivered FROM outbox ORDER BY 1")).all()
+            assert [(to, bool(d)) for to, d in rows] == [("a@x.no", True), ("b@x.no", False)]
     finally:
         with app.app_context():
             db.engine.dispose()
