@@ -76,3 +76,30 @@ def test_in_development_an_admin_can_follow_the_link_in_the_outbox(app, lavtersk
 def test_a_coordinator_cannot_read_the_outbox(client, auth, users):
     auth.login(users["coordinator"])
     assert client.get("/admin/utboks").status_code == 404
+
+
+def test_an_admin_finds_the_mail_that_was_given_up_from_the_start_page(
+        app, client, auth, users):
+    with app.app_context():
+        for to, state in (("gitt.opp@example.no", MailState.FAILED),
+                          ("venter@example.no", MailState.QUEUED),
+                          ("lagret@example.no", MailState.STORED)):
+            mail = send_mail(to, "Kvittering", "Tekst", kind="receipt")
+            mail.state = state
+        db.session.commit()
+    auth.login(users["admin"])
+    home = client.get("/admin").get_data(as_text=True)
+    assert "E-post som er gitt opp: 1" in home and "E-post som venter på sending: 1" in home
+    assert 'href="/admin/utboks?tilstand=failed"' in home
+    failed = client.get("/admin/utboks?tilstand=failed").get_data(as_text=True)
+    assert "gitt.opp@example.no" in failed
+    assert "venter@example.no" not in failed and "lagret@example.no" not in failed
+    assert '<option value="failed" selected>Gitt opp (1)</option>' in failed
+    everything = client.get("/admin/utboks?tilstand=<script>").get_data(as_text=True)
+    assert all(to in everything for to in ("gitt.opp@", "venter@", "lagret@"))
+    assert "<script>" not in everything
+
+
+def test_a_start_page_without_trouble_says_nothing_about_given_up_mail(client, auth, users):
+    auth.login(users["admin"])
+    assert "gitt opp" not in client.get("/admin").get_data(as_text=True)

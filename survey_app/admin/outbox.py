@@ -20,11 +20,28 @@ from survey_app.models import MailState, OutboxMail
 @requires(Action.ADMIN)
 def outbox() -> str:
     page = max(request.args.get("page", 1, type=int), 1)
+    # Finding the few mails that were given up among thousands sent is the point of it.
+    state = request.args.get("tilstand", "")
+    query = sa.select(OutboxMail)
+    if state in STATES:
+        query = query.where(OutboxMail.state == state)
+    else:
+        state = ""
     mails = db.session.scalars(
-        sa.select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+        query.order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     return render_template("admin/outbox.html", mails=mails[:PAGE_SIZE],
-                           more=len(mails) > PAGE_SIZE, page=page)
+                           more=len(mails) > PAGE_SIZE, page=page, chosen=state,
+                           counts=mail_counts())
+
+
+STATES = (MailState.FAILED, MailState.QUEUED, MailState.SENT, MailState.STORED)
+
+
+def mail_counts() -> dict[str, int]:
+    """How many mails are in each state (absent: none)."""
+    return {state: count for state, count in db.session.execute(
+        sa.select(OutboxMail.state, sa.func.count(OutboxMail.id)).group_by(OutboxMail.state))}
 
 
 @bp.route("/admin/utboks/<int:mail_id>")

@@ -23,7 +23,9 @@ def home() -> str:
         "municipalities": db.session.scalar(sa.select(sa.func.count(Municipality.id))),
         "events": db.session.scalar(sa.select(sa.func.count(AuditEvent.id))),
     }
-    return render_template("admin/home.html", counts=counts)
+    from survey_app.admin.outbox import mail_counts  # outbox imports this module's blueprint
+
+    return render_template("admin/home.html", counts=counts, mail=mail_counts())
 
 
 @bp.route("/admin/brukere")
