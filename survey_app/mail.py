@@ -178,7 +178,9 @@ def send_again(mail: OutboxMail, now: dt.datetime | None = None) -> bool:
 def deliver_after_response(response: WerkzeugResponse, mails: Iterable[OutboxMail]) -> None:
     """Send the queued `mails` once the response has gone to the browser (the WSGI server
     closes it then), so nobody waits for the SMTP server; what fails stays queued."""
-    ids = [mail.id for mail in mails if mail.state == MailState.QUEUED]
+    if not _smtp():  # the outbox backend stored them: nothing to send (and no reload)
+        return
+    ids = [mail.id for mail in mails]
     if not ids:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -191,6 +193,12 @@ def deliver_after_response(response: WerkzeugResponse, mails: Iterable[OutboxMai
                 log.exception("sending queued mail %s after the response failed", ids)
 
     response.call_on_close(deliver)
+
+
+def mail_counts() -> dict[str, int]:
+    """How many mails are in each state (a state with none is absent)."""
+    return {state: count for state, count in db.session.execute(
+        sa.select(OutboxMail.state, sa.func.count(OutboxMail.id)).group_by(OutboxMail.state))}
 
 
 def _smtp() -> bool:

@@ -1,5 +1,5 @@
 """The outbox: every mail the service sent, will send or, in development, would have sent;
-an admin can send a queued or given-up mail again (once the address or server is fixed)."""
+an admin can send a given-up mail again (once the address or the server is fixed)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from survey_app import audit
 from survey_app.access import Action, requires
 from survey_app.admin.views import PAGE_SIZE, bp
 from survey_app.extensions import db
-from survey_app.mail import send_again
+from survey_app.mail import mail_counts, send_again
 from survey_app.models import MailState, OutboxMail
+
+STATES = (MailState.FAILED, MailState.QUEUED, MailState.SENT, MailState.STORED)
 
 
 @bp.route("/admin/utboks")
@@ -34,14 +36,6 @@ def outbox() -> str:
                            more=len(mails) > PAGE_SIZE, page=page, chosen=state,
                            counts=mail_counts())
 
-
-STATES = (MailState.FAILED, MailState.QUEUED, MailState.SENT, MailState.STORED)
-
-
-def mail_counts() -> dict[str, int]:
-    """How many mails are in each state (absent: none)."""
-    return {state: count for state, count in db.session.execute(
-        sa.select(OutboxMail.state, sa.func.count(OutboxMail.id)).group_by(OutboxMail.state))}
 
 
 @bp.route("/admin/utboks/<int:mail_id>")

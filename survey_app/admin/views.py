@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request
 
 from survey_app.access import Action, requires
 from survey_app.extensions import db
+from survey_app.mail import mail_counts
 from survey_app.models import AuditEvent, Municipality, User
 
 bp = Blueprint("admin", __name__)
@@ -23,8 +24,6 @@ def home() -> str:
         "municipalities": db.session.scalar(sa.select(sa.func.count(Municipality.id))),
         "events": db.session.scalar(sa.select(sa.func.count(AuditEvent.id))),
     }
-    from survey_app.admin.outbox import mail_counts  # outbox imports this module's blueprint
-
     return render_template("admin/home.html", counts=counts, mail=mail_counts())
 
 
