@@ -1,4 +1,4 @@
-"""Deadline day: 357 coordinators save three pages and submit at once, against gunicorn.
+"""Deadline day: 356 coordinators save three pages and submit at once, against gunicorn.
 
     .venv/bin/python bench/deadline_day.py                  # SQLite file in a temp dir
     .venv/bin/python bench/deadline_day.py --db postgresql  # a throwaway PostgreSQL
@@ -30,7 +30,8 @@ from tests.load import harness
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--coordinators", type=int, default=357)
+    parser.add_argument("--coordinators", type=int, default=356,
+                        help="one per municipality of the 2022 round (at most 356)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4,
                         help="threads per worker (gthread); 1 means sync workers")

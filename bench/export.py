@@ -107,10 +107,10 @@ def run_ours(n: int, path: str, prepared: object) -> None:
 
 def prepare_raw() -> list[list[object]]:
     """The cells A writes, flattened and made safe in advance: B only writes them."""
-    from exports.safety import neutralise
+    from exports.safety import representable
 
     plan = plan_of(questions())
-    return [[neutralise(v) if isinstance(v, str) else float(v) if isinstance(v, Decimal)
+    return [[representable(v) if isinstance(v, str) else float(v) if isinstance(v, Decimal)
              else v for v in (*r.meta, *plan.cells(r.answers))] for r in pool()]
 
 

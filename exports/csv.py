@@ -3,8 +3,10 @@
 The format: UTF-8 with a byte-order mark (so Excel reads æøå), `;` between cells, CRLF
 line ends, quoting only where needed (RFC 4180), a header row of the columns' headers.
 Numbers have no thousands separator and a decimal comma (`1234,50`); øre amounts always
-two decimals; datetimes ISO 8601 (`2023-03-01T09:00:00`, UTC); empty cells empty; text
-neutralised (exports.safety). pandas reads it with `read_csv(f, sep=";", decimal=",",
+two decimals; datetimes ISO 8601 (`2023-03-01T09:00:00`, UTC; the xlsx shows Norwegian
+time, exports.xlsx); dates ISO 8601 (`2023-03-01`); empty cells empty; text without the
+characters xlsx cannot hold and neutralised (exports.safety: a leading `'` before a
+formula trigger, FORMULA_RULE). pandas reads it with `read_csv(f, sep=";", decimal=",",
 dtype=str)`.
 
 The same bytes define the data checksum of a workbook: the SHA-256 of exactly the CSV
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
-from exports.safety import neutralise
+from exports.safety import csv_text
 from exports.table import Column, Kind
 
 BOM = "\ufeff"
@@ -28,7 +30,7 @@ CENT = Decimal("0.01")
 
 
 def _text(value: Any) -> str:
-    return neutralise(value)
+    return csv_text(value)
 
 
 def _number(value: Any) -> str:
@@ -43,8 +45,17 @@ def _decimal(value: Any) -> str:
     return format(Decimal(value), "f").replace(".", ",")
 
 
-def _datetime(value: dt.datetime) -> str:
+def _datetime(value: dt.datetime | str) -> str:
+    if not isinstance(value, dt.datetime):
+        return csv_text(str(value))
     return value.replace(microsecond=0).isoformat()
+
+
+def _date(value: dt.date | str) -> str:
+    """ISO 8601; a stored answer that is not a date is the text it was (exports.table)."""
+    if not isinstance(value, dt.date):
+        return csv_text(str(value))
+    return value.isoformat()
 
 
 FORMATTERS: dict[Kind, Callable[[Any], str]] = {
@@ -55,6 +66,7 @@ FORMATTERS: dict[Kind, Callable[[Any], str]] = {
     Kind.NOK: _nok,
     Kind.DECIMAL: _decimal,
     Kind.DATETIME: _datetime,
+    Kind.DATE: _date,
 }
 
 
@@ -87,7 +99,7 @@ class CsvWriter:
         self._sink = _HashingWriter(stream)
         self._sink.write(BOM)
         self._writer = csv.writer(self._sink, delimiter=";", lineterminator="\r\n")
-        self._writer.writerow([neutralise(column.header) for column in columns])
+        self._writer.writerow([csv_text(column.header) for column in columns])
         # Bound once per table, not looked up again for every cell (cf. `cell_texts`).
         self._formatters = [FORMATTERS[column.kind] for column in columns]
         self.count = 0  # data rows written

@@ -8,7 +8,9 @@ Sheets (names and headers are bokmål data labels, kept here as constants):
 * "Sammendrag" — per county and per office: `COUNTIF`/`SUMIF` formulas over "Økonomi",
   and a native column chart of granted vs. reported used per office.
 * "Metadata" — the round, questionnaire versions, when and by whom it was made, the
-  selection, row counts, and the SHA-256 of the data rows with what exactly was hashed.
+  selection, row counts, the SHA-256 of the data rows with what exactly was hashed, how
+  cells hold text and times, and how many characters xlsx could not hold were removed
+  (exports.xlsx.write_facts).
 
 Formula cells carry their computed value too, so readers that do not calculate
 (pandas, a preview pane) show the same totals Excel does.
@@ -27,9 +29,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from exports.csv import checksum
-from exports.safety import neutralise
 from exports.table import Column, Kind
-from exports.xlsx import Formats, SheetWriter, as_float, new_workbook
+from exports.xlsx import Formats, SheetWriter, as_float, new_workbook, write_facts
 
 ECONOMY_SHEET = "Økonomi"
 SUMMARY_SHEET = "Sammendrag"
@@ -42,26 +43,33 @@ ECONOMY_COLUMNS: tuple[Column, ...] = (
     Column("fylke", "Fylke"),
     Column("embete", "Embete"),
     Column("tildelt", "Tildelt", Kind.KRONER),
+    # Money out to the municipality ("Utbetalt"), and the day it was paid.
     Column("utbetalt", "Utbetalt", Kind.KRONER),
+    Column("utbetalt_dato", "Utbetalt dato", Kind.DATE),
     Column("rapportert_brukt", "Rapportert brukt", Kind.NOK),
     Column("ubrukt", "Ubrukt", Kind.NOK),
     Column("tilbakebetaling_foreslatt", "Foreslått tilbakebetaling", Kind.NOK),
     Column("tilbakebetaling_krevd", "Krevd tilbakebetaling", Kind.NOK),
+    # Money back from the municipality: "Tilbakebetalt", never "Utbetalt".
+    Column("tilbakebetalt", "Tilbakebetalt", Kind.NOK),
+    Column("utestaende", "Utestående", Kind.NOK),
     Column("saksstatus", "Saksstatus"),
     Column("innsendt", "Sist innsendt", Kind.DATETIME),
 )
-COUNTY_COL = 2
-OFFICE_COL = 3
+_INDEX = {c.key: i for i, c in enumerate(ECONOMY_COLUMNS)}
+COUNTY_COL = _INDEX["fylke"]
+OFFICE_COL = _INDEX["embete"]
 MONEY_COLS = tuple(i for i, c in enumerate(ECONOMY_COLUMNS)
                    if c.kind in (Kind.KRONER, Kind.NOK))
-GRANTED_COL, USED_COL = 4, 6
+GRANTED_COL, USED_COL = _INDEX["tildelt"], _INDEX["rapportert_brukt"]
 
 CHECKSUM_EXPLAINED = (
     "SHA-256 av dataradene i arket «Økonomi» skrevet som CSV: UTF-8 med BOM, semikolon "
     "mellom cellene, CRLF, overskriftsraden først, tall uten tusenskille og med "
     "desimalkomma (øre alltid to desimaler), tidspunkt som ISO 8601 (UTC), tomme celler "
-    "tomme. Det er nøyaktig fila `flask --app wsgi export economy RUNDE -o FIL.csv` lager "
-    "av de samme dataene, så `sha256sum FIL.csv` gir samme verdi. Summeraden er ikke med.")
+    "tomme, tekst etter reglene for CSV nedenfor. Det er nøyaktig fila "
+    "`flask --app wsgi export economy RUNDE -o FIL.csv` lager av de samme dataene, så "
+    "`sha256sum FIL.csv` gir samme verdi. Summeraden er ikke med.")
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ def _summary_block(sheet: Worksheet, formats: Formats, rows: Sequence[tuple[Any,
     row_number = start + 2
     keys = _range(key_col, len(rows))
     for name, members in _groups(rows, key_col):
-        sheet.write_string(row_number, 0, name)
+        sheet.write_string(row_number, 0, formats.text.again(name))
         criterion = xl_rowcol_to_cell(row_number, 0, col_abs=True)
         sheet.write_formula(row_number, 1, f"=COUNTIF({keys},{criterion})", None,
                             len(members))
@@ -201,11 +209,7 @@ def _metadata_sheet(workbook: Workbook, formats: Formats, report: EconomyReport,
         ("SHA-256 (datarader)", data_sha256),
         ("Hva SHA-256 er beregnet av", CHECKSUM_EXPLAINED),
     )
-    sheet.write_string(0, 0, "Felt", formats.header)
-    sheet.write_string(0, 1, "Verdi", formats.header)
-    for row, (label, value) in enumerate(facts, start=1):
-        sheet.write_string(row, 0, label)
-        sheet.write_string(row, 1, neutralise(value), formats.wrap)
+    write_facts(sheet, formats, facts)
     sheet.set_column(0, 0, 32)
     sheet.set_column(1, 1, 90)
 

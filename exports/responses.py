@@ -10,6 +10,8 @@ this package never sees the questionnaire model) and hands over one
   round in one export: the union of their questions (:func:`merge_versions`), a question
   only in an older version placed after the question it followed there;
 * multiple choice: one 0/1 column per option, `question__option` (blank: not answered);
+* a date: a date cell (the stored ISO date; a stored value that is not one stays the
+  text it was);
 * yes/no: 1/0; a scale: the number, and with "don't know" allowed a 0/1 column
   `question__dont_know`; a matrix: `question__row` per row (and `__dont_know` likewise);
 * a repeating group: its row count; the rows themselves go to a sheet of their own
@@ -18,7 +20,9 @@ this package never sees the questionnaire model) and hands over one
 The "Koder" sheet lists every column with its question's labels and every option code
 with its labels, in bokmål and nynorsk. The "Metadata" sheet states, besides the round
 and the counts, the SHA-256 of each data sheet's rows: exactly the bytes of the CSV of
-that table (exports.csv), so `sha256sum` of the CSV export checks the workbook's data.
+that table (exports.csv), so `sha256sum` of the CSV export checks the workbook's data,
+and how cells hold text and times with the count of removed characters
+(exports.xlsx.write_facts).
 
 A CSV file holds one table, so CSV comes as one file per table: the main sheet's
 (`FILE.csv`), and one per repeating group with that group's sheet's columns
@@ -37,9 +41,8 @@ from typing import IO, Any
 from xlsxwriter.workbook import Workbook
 
 from exports.csv import CsvWriter
-from exports.safety import neutralise
 from exports.table import Column, Kind
-from exports.xlsx import Formats, SheetWriter, new_workbook
+from exports.xlsx import Formats, SheetWriter, new_workbook, write_facts
 
 RESPONSES_SHEET = "Svar"
 CODES_SHEET = "Koder"
@@ -67,7 +70,7 @@ RESPONSE_COLUMN_LABELS = {
     "referanse": ("Innsendingens referanse", "Referansen til innsendinga"),
     "innsending_nr": ("Innsending nr. (2 etter en retting)", "Innsending nr. (2 etter ei retting)"),
     "questionnaire_version": ("Versjon av spørreskjemaet", "Versjon av spørjeskjemaet"),
-    "innsendt": ("Innsendt (UTC)", "Sendt inn (UTC)"),
+    "innsendt": ("Innsendt (norsk tid; UTC i CSV)", "Sendt inn (norsk tid; UTC i CSV)"),
     "sen": ("Sendt etter fristen (1 = ja, 0 = nei)", "Sendt etter fristen (1 = ja, 0 = nei)"),
 }
 GROUP_KEY_COLUMNS: tuple[Column, ...] = (
@@ -87,7 +90,7 @@ CODES_COLUMNS: tuple[Column, ...] = (
 TYPE_KINDS: dict[str, Kind] = {
     "integer": Kind.INTEGER, "amount": Kind.NOK, "decimal": Kind.DECIMAL,
     "percent": Kind.DECIMAL, "yes_no": Kind.FLAG, "scale": Kind.INTEGER,
-    "number": Kind.DECIMAL, "boolean": Kind.FLAG,
+    "number": Kind.DECIMAL, "boolean": Kind.FLAG, "date": Kind.DATE,
 }
 
 
@@ -190,7 +193,23 @@ def merge_versions(versions: Sequence[Sequence[QuestionSpec]]) -> tuple[Question
 Cells = Callable[[Mapping[str, Any]], Sequence[Any]]
 
 
-def _number(kind: Kind) -> Callable[[Any], Any]:
+def _date(value: Any) -> Any:
+    """A stored ISO date as a date; anything else as it was stored (a kept text: a date
+    cell must not lose what was typed, and `fromisoformat` alone would read other forms
+    such as `20230301` too)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return parsed if parsed.isoformat() == value else value
+
+
+def _converter(kind: Kind) -> Callable[[Any], Any]:
+    """Stored answer → the cell value of its kind."""
+    if kind is Kind.DATE:
+        return _date
     if kind in (Kind.NOK, Kind.DECIMAL):
         return lambda v: v if v is None or isinstance(v, Decimal) else Decimal(str(v))
     if kind is Kind.FLAG:
@@ -206,7 +225,7 @@ def _single(spec: QuestionSpec) -> tuple[list[Column], Cells]:
             value = answers.get(code)
             return (value if value is None or isinstance(value, str) else str(value),)
         return [Column(code, code)], text
-    convert = _number(kind)
+    convert = _converter(kind)
     return [Column(code, code, kind)], lambda answers: (convert(answers.get(code)),)
 
 
@@ -340,7 +359,8 @@ CHECKSUM_LABEL = "SHA-256 (datarader)"  # the main sheet's: the same label as th
 CHECKSUM_EXPLAINED = (
     "SHA-256 av dataradene i et ark skrevet som CSV: UTF-8 med BOM, semikolon mellom "
     "cellene, CRLF, overskriftsraden først, tall uten tusenskille og med desimalkomma (øre "
-    "alltid to desimaler), tidspunkt som ISO 8601 (UTC), tomme celler tomme. For arket "
+    "alltid to desimaler), tidspunkt som ISO 8601 (UTC), tomme celler tomme, tekst etter "
+    "reglene for CSV nedenfor. For arket "
     f"«{RESPONSES_SHEET}» er det nøyaktig fila `flask --app wsgi export responses RUNDE -o "
     "FIL.csv` lager av de samme dataene, og for hvert gruppeark fila FIL.<gruppekode>.csv "
     "den lager ved siden av, så `sha256sum` gir de samme verdiene.")
@@ -475,11 +495,7 @@ def _metadata_sheet(workbook: Workbook, formats: Formats, export: ResponsesExpor
     facts += [(group_checksum_label(name, code), written.groups[code].sha256)
               for name, code in sheets]
     facts.append(("Hva SHA-256 er beregnet av", CHECKSUM_EXPLAINED))
-    sheet.write_string(0, 0, "Felt", formats.header)
-    sheet.write_string(0, 1, "Verdi", formats.header)
-    for row, (label, value) in enumerate(facts, start=1):
-        sheet.write_string(row, 0, neutralise(label))
-        sheet.write_string(row, 1, neutralise(value), formats.wrap)
+    write_facts(sheet, formats, facts)
     sheet.set_column(0, 0, 40)
     sheet.set_column(1, 1, 90)
 

@@ -75,6 +75,14 @@ class SectionResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
     anchors: dict[str, str] = field(default_factory=dict)  # error key -> the input's id
+    # Hidden keys whose condition could not be decided (an answer it reads is invalid or
+    # missing): not shown, but their saved answers are kept, never dropped on a guess.
+    undecided: set[str] = field(default_factory=set)
+
+    @property
+    def known_hidden(self) -> set[str]:
+        """Keys hidden by a condition known to be false: only their answers are dropped."""
+        return self.hidden - self.undecided
 
     @property
     def ok(self) -> bool:
@@ -248,6 +256,59 @@ def parse_multiple(question: Question, raw: Iterable[str]) -> list[str] | None:
     if high is not None and len(ticked) > high:
         raise FieldError(Msg.CHOICE_TOO_MANY, max=high)
     return [choice.code for choice in question.choices if choice.code in ticked]
+
+
+# ---- what of a post may be kept ------------------------------------------------------------------
+
+MAX_TYPED_LENGTH = 100  # a number or a date is never longer; the project's cap, not a rule
+
+
+def _typed_limit(question: Question) -> int:
+    if question.type in DEFAULT_MAX_LENGTH:
+        return int(question.options.get("max_length", DEFAULT_MAX_LENGTH[question.type]))
+    return MAX_TYPED_LENGTH
+
+
+def _known_choice(question: Question, text: str) -> bool:
+    try:
+        parse_scalar(question, text)
+    except FieldError:
+        return False
+    return True
+
+
+def storable(question: Question, values: list[str]) -> list[str]:
+    """What of one field's posted values a draft keeps: a choice only if it is one of the
+    question's codes (an unknown code is shown as an error and dropped), typed text as
+    typed but never longer than the question allows, one value unless several may be
+    ticked. A wrongly typed number or date is kept, so the respondent can correct it."""
+    if question.type == "multiple_choice":
+        known = {choice.code for choice in question.choices}
+        return [value for value in dict.fromkeys(values) if value.strip() in known]
+    if not values:
+        return []
+    first = values[0]
+    if question.type in CHOICE_LIKE or question.type == "matrix":
+        return [first] if not first.strip() or _known_choice(question, first) else []
+    return [first.replace("\x00", "")[:_typed_limit(question)]]
+
+
+def answer_fields(section: Section) -> dict[str, Question]:
+    """Every field name a post of this page may carry, with the question it answers."""
+    fields: dict[str, Question] = {}
+    for question in section.questions:
+        if not question.answered:
+            continue
+        if question.type == "matrix":
+            fields.update({f"{question.id}-{row.code}": question for row in question.rows})
+        elif question.type == "group":
+            high = min(int(question.options.get("max_rows", MAX_GROUP_ROWS)), MAX_GROUP_ROWS)
+            fields.update({f"{question.id}-{index}-{column.id}": column
+                           for index in range(high) for column in question.columns
+                           if column.answered})
+        else:
+            fields[question.id] = question
+    return fields
 
 
 # ---- posted data -------------------------------------------------------------------------------
@@ -520,6 +581,21 @@ def _visible(question: Question, values: Mapping[str, object]) -> bool:
     return question.show_if is None or question.show_if.is_true(values)
 
 
+def _undecidable(condition: Any, values: Mapping[str, object], known_hidden: set[str]) -> bool:
+    # A comparison with an unanswered value is false (forms.expressions), so "not true"
+    # is only known when every answer the condition reads is there and valid; one that a
+    # condition elsewhere is known to hide counts as there (it has no answer, for sure).
+    return condition is not None and any(
+        values.get(name) is None and name not in known_hidden for name in condition.names)
+
+
+def _hide(run: _Run, question: Question, key: str, values: Mapping[str, object]) -> None:
+    """Marks `key` hidden; undecided too when an answer its condition reads is missing."""
+    run.result.hidden.add(key)
+    if _undecidable(question.show_if, values, run.result.known_hidden):
+        run.result.undecided.add(key)
+
+
 def _check_matrix(run: _Run, question: Question, field: QuestionField) -> object:
     for key, problem in field.problems.items():
         run.error(question, key, problem.text(run.language))
@@ -542,7 +618,7 @@ def _check_row(run: _Run, group: Question, field: QuestionField, index: int,
         if column.type == "info":
             continue
         if not _visible(column, values):
-            run.result.hidden.add(key)  # the cell's answer is dropped, like a question's
+            _hide(run, column, key, values)  # the cell is hidden, like a question
             continue
         if column.type == "computed":
             kept[column.id] = values[column.id] = _evaluate(column, values)
@@ -577,7 +653,7 @@ def _question_field(form: wtforms.Form, question: Question) -> QuestionField:
 
 def _check_question(run: _Run, question: Question, form: wtforms.Form) -> None:
     if not _visible(question, run.values):
-        run.result.hidden.add(question.id)
+        _hide(run, question, question.id, run.values)
         run.values[question.id] = None  # a hidden answer is no answer, for later conditions
         return
     if question.type == "info":
@@ -612,6 +688,8 @@ def validate_section(questionnaire: Questionnaire, section_id: str, formdata: An
     run = _Run(SectionResult(), values, context, language, answer_ids)
     if not section_visible(section, context, previous_answers):
         run.result.hidden.update(q.id for q in section.questions)
+        if _undecidable(section.show_if, values, set()):
+            run.result.undecided.update(q.id for q in section.questions)
         return run.result
     for question in section.questions:
         _check_question(run, question, form)

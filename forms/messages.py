@@ -138,6 +138,7 @@ class Msg(StrEnum):
     R_NOT_ONE_OF = "r.not_one_of"
     R_DUPLICATE_RULE = "r.duplicate_rule"
     R_UNKNOWN_SCHEME = "r.unknown_scheme"
+    R_NOTHING_WITH_AMOUNT = "r.nothing_with_amount"
     Q_TYPE_CHANGED = "q.type_changed"
 
 
@@ -643,6 +644,14 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "nb": "Regelen «{id}» er definert før (linje {line}). Hver regel trenger sin egen id.",
         "nn": "Regelen «{id}» er definert før (linje {line}). Kvar regel treng sin eigen id.",
         "en": "The rule '{id}' is defined before (line {line}). Every rule needs its own id.",
+    },
+    Msg.R_NOTHING_WITH_AMOUNT: {
+        "nb": "En regel med reclaims: none krever ikke noe tilbake, så amount må være \"0\" "
+              "(nå: {amount}). Si hvilken del av tilskuddet regelen krever tilbake.",
+        "nn": "Ein regel med reclaims: none krev ikkje noko tilbake, så amount må vere \"0\" "
+              "(no: {amount}). Sei kva del av tilskotet regelen krev tilbake.",
+        "en": "A rule with reclaims: none claims nothing back, so its amount must be \"0\" "
+              "(now: {amount}). Say which part of the grant the rule reclaims.",
     },
     Msg.R_UNKNOWN_SCHEME: {
         "nb": "Det finnes ikke noe skjema med id «{scheme}» som reglene kan gjelde for.",

@@ -13,8 +13,13 @@ located as FILE:LINE:COLUMN with the same message catalogue as the questionnaire
         evaluated: on_submit            # or after_deadline (deadline + grace)
         condition: "grant.amount - used_amount > 0"
         amount: "grant.amount - used_amount"
+        reclaims: unused                # the part of the grant the amount is (RECLAIMS)
         severity: repayment             # repayment, review or clarification
         explanation: {nb: "...", nn: "..."}
+
+`reclaims` says which part of the grant a rule's amount is, so that rules pointing at
+the same kroner are counted once when a grant's proposal is made from its flags
+(survey_app.rules.repayment.proposal).
 """
 
 from __future__ import annotations
@@ -33,8 +38,15 @@ from forms.model import Questionnaire, Text
 
 PHASES = ("on_submit", "after_deadline")
 SEVERITIES = ("repayment", "review", "clarification")
-RULE_KEYS = frozenset({"id", "title", "evaluated", "condition", "amount", "severity",
-                       "explanation"})
+# The parts of a grant a rule can reclaim. How they overlap is survey_app.rules.repayment's
+# `proposal`; the list is the project's reading of the seeds' grounds for repayment (seed
+# 000: "ikke rapporterer ... ikke er brukt, eller ikke er brukt i henhold til vilkår";
+# seed 001: "reduseres forholdsmessig ved lavere stillingsprosent").
+WHOLE, UNUSED, MOVED, MISUSED, POSITION_CUT, NOTHING = (
+    "whole", "unused", "moved", "misused", "position-cut", "none")
+RECLAIMS = (WHOLE, UNUSED, MOVED, MISUSED, POSITION_CUT, NOTHING)
+RULE_KEYS = frozenset({"id", "title", "evaluated", "condition", "amount", "reclaims",
+                       "severity", "explanation"})
 FILE_KEYS = frozenset({"scheme", "rules"})
 # What a rule knows beyond the answers and the municipality's figures.
 REPORT_NAMES: dict[str, ex.Type] = {
@@ -54,6 +66,7 @@ class Rule:
     severity: str
     explanation: Text
     line: int
+    reclaims: str = NOTHING  # the part of the grant the amount is (RECLAIMS)
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,11 @@ def answer_names(questionnaires: Iterable[Questionnaire]) -> dict[str, dict[str,
     return names
 
 
+def _always_zero(amount: Any) -> bool:
+    """An amount that reads nothing and is 0: what a rule reclaiming nothing proposes."""
+    return not amount.names and amount.evaluate({}) == 0
+
+
 class _RuleReader(Reader):
     def choice(self, node: CommentedMap, key: str, allowed: tuple[str, ...]) -> str | None:
         value = node.get(key)
@@ -103,9 +121,14 @@ class _RuleReader(Reader):
                  self.expression(node, "condition", names, expect=ex.BOOL),
                  self.expression(node, "amount", names, expect=ex.NUMBER),
                  self.choice(node, "severity", SEVERITIES), self.text(node, "explanation"))
-        if any(part is None for part in parts):
+        reclaims = self.choice(node, "reclaims", RECLAIMS)
+        if any(part is None for part in parts) or reclaims is None:
             return None
-        return Rule(*parts, line=node.lc.line + 1)  # type: ignore[arg-type]
+        if reclaims == NOTHING and not _always_zero(parts[4]):
+            self.problem(self.value_at(node, "amount"), Msg.R_NOTHING_WITH_AMOUNT,
+                         amount=parts[4].source)
+            return None
+        return Rule(*parts, line=node.lc.line + 1, reclaims=reclaims)  # type: ignore[arg-type]
 
     def rules(self, root: CommentedMap, names: Mapping[str, Any]) -> tuple[Rule, ...]:
         seq = self.sequence(root["rules"], self.value_at(root, "rules"), "rules")

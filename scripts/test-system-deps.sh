@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure the browser and PostgreSQL tests can run: Debian's chromium and the
-# PostgreSQL server binaries. As root it installs what is missing; otherwise it says
-# exactly what to install. In CI (CI=true) a missing part is a failure, never a skip.
+# Makes sure the browser, PostgreSQL and export read-back tests can run: Debian's
+# chromium, the PostgreSQL server binaries and LibreOffice Calc without its GUI (the
+# exports are read back with `soffice --headless`). As root it installs what is missing;
+# otherwise it says exactly what to install. In CI (CI=true) a missing part is a failure,
+# never a skip.
 set -euo pipefail
 
 missing=()
@@ -10,6 +12,13 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chr
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+# The letters and receipts as PDF (WeasyPrint): Pango, and DejaVu Sans, whose glyphs cover
+# Norwegian and the Sámi letters (á č đ ŋ š ŧ ž); pdfinfo/pdffonts/pdftoppm check the PDFs.
+# `make run` needs the first two as well.
+dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v pdfinfo >/dev/null 2>&1 || missing+=(poppler-utils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -20,7 +29,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
-echo "The browser and PostgreSQL tests need: ${missing[*]}." >&2
+echo "The browser, PostgreSQL and export read-back tests need: ${missing[*]}." >&2
 echo "Install them with: sudo apt-get install ${missing[*]}" >&2
 if [ "${CI:-}" = "true" ]; then
   exit 1

@@ -10,10 +10,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from survey_app import config as settings
-from survey_app import questionnaires
+from survey_app import questionnaires, security
 from survey_app.extensions import babel, csrf, db, login_manager, migrate
+from survey_app.services import letter_config
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -32,10 +34,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     questionnaires.init_app(app)
     register_extensions(app)
+    letter_config.init_app(app)  # the letters' legal texts and payment details
+    security.install_converters(app)  # before the blueprints add their rules
     register_blueprints(app)
     register_hooks(app)
     register_commands(app)
+    if app.config["APP_ENV"] == "production":
+        compile_templates(app)
     return app
+
+
+def compile_templates(app: Flask) -> None:
+    """Compile every template once, before the first request (production only: a test
+    app would pay it for templates it never renders).
+
+    Jinja compiles a template at its first use and caches it, but with no lock: under
+    gunicorn's threads each worker's first requests compiled the same templates on every
+    thread at once (the big questionnaire macro file 16 times for 4 workers × 4 threads),
+    seconds of CPU at the busiest moment; measured on deadline day (docs/benchmarks.md).
+    """
+    for name in app.jinja_env.list_templates(extensions=("html", "txt")):
+        app.jinja_env.get_template(name)
 
 
 def register_extensions(app: Flask) -> None:
@@ -52,7 +71,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> models.User | None:
-        return db.session.get(models.User, int(user_id))
+        # Every signed-in request: the user and its municipalities in one query, not two.
+        return db.session.get(models.User, int(user_id),
+                              options=[joinedload(models.User.municipalities)])
 
 
 @event.listens_for(Engine, "connect")
@@ -70,19 +91,26 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.admin.views import bp as admin_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.downloads.views import bp as downloads_bp
+    from survey_app.drafts.views import bp as drafts_bp
     from survey_app.main.views import bp as main_bp
     from survey_app.preview.views import bp as preview_bp
     from survey_app.report.views import bp as report_bp
     from survey_app.review.views import bp as review_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, preview_bp, report_bp, review_bp, downloads_bp):
+    for bp in (auth_bp, main_bp, admin_bp, preview_bp, report_bp, review_bp, downloads_bp,
+               drafts_bp):
         app.register_blueprint(bp)
 
 
 def register_hooks(app: Flask) -> None:
-    from survey_app import errors, formatting, i18n, security
+    from survey_app import errors, formatting, i18n, limits, security
+    from survey_app.auth.signin import expire_idle_sign_in
+    from survey_app.report import resume
 
+    limits.init_app(app)
     security.init_app(app)
+    app.before_request(expire_idle_sign_in)
+    resume.init_app()
     formatting.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

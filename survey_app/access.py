@@ -31,16 +31,18 @@ class Action(enum.StrEnum):
     READ_AUDIT_LOG = "audit-log.read"
     PREVIEW_QUESTIONNAIRE = "questionnaire.preview"
     EXPORT = "export"  # downloading a round's exports (changes nothing)
+    READ_DRAFTS = "drafts.read"  # every saved version of a municipality's draft
     ADMIN = "admin"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.COORDINATOR: frozenset({Action.REPORT, Action.VIEW_MUNICIPALITY}),
     Role.REVIEWER: frozenset({Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
-                              Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT}),
+                              Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT,
+                              Action.READ_DRAFTS}),
     Role.AUDITOR: frozenset({
         Action.AUDIT, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER, Action.READ_AUDIT_LOG,
-        Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT}),
+        Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT, Action.READ_DRAFTS}),
     Role.ADMIN: frozenset(Action),
 }
 

@@ -10,9 +10,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from survey_app import tabular
 from survey_app.offices import office_name
 from survey_app.services import demo, register
-from survey_app.services.users import UserError, create_user
+from survey_app.services.users import UserError, create_user, set_approver
 
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 users_cli = AppGroup("users", help="Accounts and roles.")
@@ -26,10 +27,15 @@ questionnaires_cli = AppGroup("questionnaires", help="Questionnaire files.")
 def import_municipalities(file: Path | None) -> None:
     """Import a register file (kommunenummer;navn;fylke;gyldig_fra;gyldig_til).
 
-    Without FILE, imports the shipped 2024 register. All or nothing.
+    Without FILE, imports the shipped register: the numbering of 2020–2023 (356
+    municipalities) and the one from 2024 (357), each entry with its validity period.
+    All or nothing.
     """
     path = file or register.SHIPPED_REGISTER
-    result = register.import_register(register.decode(path.read_bytes()), source=str(path))
+    try:
+        result = register.import_register(tabular.read_file(path), source=str(path))
+    except tabular.TableError as refused:
+        result = register.ImportResult(errors=refused.problems)
     if result.errors:
         for error in result.errors:
             click.echo(f"{path}: {error}", err=True)
@@ -41,17 +47,35 @@ def import_municipalities(file: Path | None) -> None:
 @municipalities_cli.command("list")
 @click.option("--year", type=int, help="The year whose numbering to list (default: this year).")
 def list_municipalities(year: int | None) -> None:
-    """One line per municipality: number, name, county, Statsforvalter office."""
+    """One line per municipality in force on 1 January of the year: number, name, county,
+    Statsforvalter office (as named that year)."""
     year = year or dt.date.today().year
-    selection = register.municipalities_for_year(year, exact=True)
-    if not selection.municipalities:
-        click.echo(
-            f"No municipality register is loaded for {year}. Import that year's numbering "
-            "with `flask --app wsgi municipalities import FILE` "
-            "(kommunenummer;navn;fylke;gyldig_fra;gyldig_til).", err=True)
+    selection = register.municipalities_for_year(year)
+    if not selection.found:
+        click.echo(f"Error: {selection.refusal}", err=True)
         sys.exit(1)
     for m in selection.municipalities:
-        click.echo(f"{m.number} {m.display_name}; {m.county_name}; {office_name(m.office)}")
+        click.echo(f"{m.number} {m.display_name}; {m.county_name}; "
+                   f"{office_name(m.office, year)}")
+
+
+@municipalities_cli.command("changes")
+@click.argument("from_year", type=int)
+@click.argument("to_year", type=int)
+def list_changes(from_year: int, to_year: int) -> None:
+    """The numbers that changed from FROM_YEAR's numbering to TO_YEAR's: one line per old
+    and new number (OLD name -> NEW name); other numbers are the same in both."""
+    try:
+        changes = register.changes_between(from_year, to_year)
+    except register.RegisterError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    for change in changes:
+        click.echo(f"{change.old_number} {change.old_name} -> "
+                   f"{change.new_number} {change.new_name} ({change.on.isoformat()})")
+    numbers = len({c.old_number for c in changes})
+    click.echo(f"{numbers} numbers changed from {from_year} to {to_year}; "
+               "every other number is the same in both.")
 
 
 @users_cli.command("create")
@@ -76,6 +100,19 @@ def create_user_command(email: str, role: str, municipalities: tuple[str, ...],
     click.echo(f"Created {user.email} ({user.role}).")
     if generated:
         click.echo(f"Password (shown once): {generated}")
+
+
+@users_cli.command("approver")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the authority away again.")
+def approver_command(email: str, revoke: bool) -> None:
+    """Let a reviewer approve repayment decisions that another reviewer drafted."""
+    try:
+        user = set_approver(email, allowed=not revoke)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"{user.email} {'may no longer' if revoke else 'may now'} approve decisions.")
 
 
 @demo_cli.command("seed")

@@ -43,6 +43,13 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "PUBLIC_URL": str,
     # Invitation links live until the round's grace period ends plus this many days.
     "INVITATION_DAYS": int,
+    # A sign-in ends after this long without a request; a page posted then is kept for
+    # PENDING_POST_SECONDS, to be saved when the same user signs in again in that browser.
+    "SIGN_IN_IDLE_SECONDS": int,
+    "PENDING_POST_SECONDS": int,
+    # The largest request body, and the most fields one form post may carry (413 above).
+    "MAX_CONTENT_LENGTH": int,
+    "MAX_FORM_FIELDS": int,
 }
 
 
@@ -76,6 +83,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_TIMEOUT": 30,
         "PUBLIC_URL": None,
         "INVITATION_DAYS": 30,
+        # The project's choices, not a rule from the seeds: an hour idle ends a sign-in,
+        # and what was posted after that is kept for half an hour.
+        "SIGN_IN_IDLE_SECONDS": 60 * 60,
+        "PENDING_POST_SECONDS": 30 * 60,
+        # The largest page (100 rows of a group, long texts) posts well under 1 MiB.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "MAX_FORM_FIELDS": 3000,
+        "MAX_FORM_PARTS": 3000,
     }
 
 

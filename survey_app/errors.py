@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from typing import Any
+
+from flask import Flask, g, has_request_context, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from survey_app.extensions import db
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(_session: Any) -> None:
+    # The 500 page must say whether anything of the failed request was kept: only a commit
+    # before the error keeps anything, the rollback below drops the rest.
+    if has_request_context():
+        g.committed = True
+
+
+def server_error_message() -> str:
+    """What the 500 page says was kept of the request that failed."""
+    if g.get("committed"):
+        return _("Part of what you sent may have been saved before the error. Open the page "
+                 "again and check it before you send anything again.")
+    return _("Nothing of what you sent was saved. Go back and try again in a moment.")
 
 
 def init_app(app: Flask) -> None:
@@ -23,17 +43,23 @@ def init_app(app: Flask) -> None:
         titles = {
             404: _("Page not found"),
             405: _("Not allowed"),
+            413: _("What you sent is too large"),
             429: _("Too many attempts"),
+        }
+        messages = {
+            404: _("Check the address, or go back to the start page."),
+            413: _("The page you sent was larger, or had more fields, than the service "
+                   "accepts. Nothing of it was saved. Go back, shorten the longest answers "
+                   "and send it again."),
         }
         code = error.code or 500
         return render_template(
             "errors/error.html", code=code, title=titles.get(code, _("Something went wrong")),
-            message=_("Check the address, or go back to the start page.") if code == 404
-            else ""), code
+            message=messages.get(code, "")), code
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
         db.session.rollback()
         return render_template(
             "errors/error.html", code=500, title=_("Something went wrong"),
-            message=_("Nothing you sent was lost on our side. Try again in a moment.")), 500
+            message=server_error_message()), 500

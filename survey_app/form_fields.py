@@ -1,5 +1,6 @@
 """WTForms fields for money typed the Norwegian ways (`12 500`, `12 500,50`, `kr 12.500`),
-read by the one money parser (forms.money), for the admin and reviewer forms."""
+read by the one money parser (forms.money), and for dates (`01.04.2023`), for the admin and
+reviewer forms."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from wtforms import Field
 from wtforms.widgets import TextInput
 
 from forms.money import NumberError, format_amount, from_ore, parse_amount, to_ore
+from survey_app.services import register
 
 
 class _MoneyField(Field):
@@ -63,3 +65,24 @@ class OreField(_MoneyField):
 
     def store(self, amount: Decimal) -> int:
         return to_ore(amount)
+
+
+class DateField(Field):
+    """A date typed the Norwegian way (01.04.2023) or as ISO (2023-04-01)."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.strftime("%d.%m.%Y") if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if text:
+            try:
+                self.data = register.parse_date(text)
+            except ValueError as error:
+                raise ValueError(_("Write the date as dd.mm.yyyy, for example 01.04.2023."
+                                   )) from error

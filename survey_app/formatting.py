@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -26,6 +28,17 @@ def date(value: Any) -> str:
     return value.strftime("%d.%m.%Y") if value is not None else ""
 
 
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo_time(value: dt.datetime | None) -> str:
+    """A stored time (naive UTC) as Norwegian clocks showed it: ``dd.mm.åååå kl. tt:mm``."""
+    if value is None:
+        return ""
+    local = value.replace(tzinfo=dt.UTC).astimezone(OSLO)
+    return local.strftime("%d.%m.%Y kl. %H:%M")
+
+
 def reject_key(mapping: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k != key}
 
@@ -35,3 +48,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(reject_key)
     app.add_template_filter(kroner)
     app.add_template_filter(date)
+    app.add_template_filter(oslo_time)

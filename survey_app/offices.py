@@ -61,5 +61,32 @@ def find_county(number_or_name: str) -> County | None:
     return _COUNTY_BY_NAME.get(text.casefold())
 
 
-def office_name(slug: str | None) -> str:
-    return OFFICES.get(slug or "", "Helsedirektoratet")
+# Renamed offices: slug → (first year of the new name, the new area). The office for Oslo
+# and the former Viken kept its tasks and its slug when Viken was split; its name from
+# 1 January 2024 is "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus"
+# (../shared/docs/domain.md, "Registers by year"). The others kept their names.
+RENAMED: dict[str, tuple[int, str]] = {
+    "oslo-og-viken": (2024, "Østfold, Buskerud, Oslo og Akershus"),
+}
+_PREFIX = {"nb": "Statsforvalteren i ", "nn": "Statsforvaltaren i "}
+DIRECTORATE = "Helsedirektoratet"
+
+
+def office_area(slug: str, year: int | None = None) -> str:
+    """The area in an office's name in ``year`` (None: today's name): "Oslo og Viken"."""
+    area = OFFICES[slug].removeprefix(_PREFIX["nb"])
+    renamed = RENAMED.get(slug)
+    if renamed is not None and (year is None or year >= renamed[0]):
+        return renamed[1]
+    return area
+
+
+def office_name(slug: str | None, year: int | None = None, language: str = "nb") -> str:
+    """The office's official name in ``year`` (None: today's), in bokmål or nynorsk.
+
+    Nynorsk uses the offices' own nynorsk form, "Statsforvaltaren i Vestland"; English
+    keeps the bokmål name, a proper name. No office (a national scheme): the Directorate.
+    """
+    if not slug or slug not in OFFICES:
+        return DIRECTORATE
+    return _PREFIX.get(language, _PREFIX["nb"]) + office_area(slug, year)

@@ -9,12 +9,21 @@ from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
-from forms.builder import FormData, SectionResult, default_rows, remove_row, row_count
+from forms.builder import (
+    FormData,
+    SectionResult,
+    answer_fields,
+    default_rows,
+    find_section,
+    remove_row,
+    row_count,
+    storable,
+)
 from forms.model import Question, Questionnaire, Section
 
 MAX_ROWS_SHOWN = 100
-CONTROL_FIELDS = frozenset({"csrf_token", "add_row", "remove_row", "version", "go",
-                            "email", "password"})
+# The page form's buttons and hidden fields besides the answers.
+PAGE_CONTROLS = ("add_row", "remove_row", "version", "go")
 SUMMARY, OVERVIEW = "#summary", "#overview"
 
 
@@ -22,9 +31,11 @@ def groups(section: Section) -> list[Question]:
     return [q for q in section.questions if q.type == "group"]
 
 
-def form_data(form: MultiDict[str, str]) -> FormData:
-    """The answer fields of a post, without buttons and tokens."""
-    return FormData({k: form.getlist(k) for k in form if k not in CONTROL_FIELDS})
+def form_data(section: Section, form: MultiDict[str, str]) -> FormData:
+    """The page's answer fields in a post: buttons, tokens and names that are not a
+    question of this page are left out, so they can never reach the database."""
+    fields = answer_fields(section)
+    return FormData({k: form.getlist(k) for k in form if k in fields})
 
 
 def _without_row(section: Section, data: FormData, value: str) -> FormData:
@@ -38,7 +49,7 @@ def _without_row(section: Section, data: FormData, value: str) -> FormData:
 
 def posted(section: Section, form: MultiDict[str, str]) -> tuple[FormData, str | None]:
     """The posted answers (a removed row taken out) and the group a row was added to."""
-    data = form_data(form)
+    data = form_data(section, form)
     if "remove_row" in form:
         data = _without_row(section, data, form["remove_row"])
     return data, form.get("add_row")
@@ -55,12 +66,18 @@ def row_counts(section: Section, data: FormData, added: str | None) -> dict[str,
     return counts
 
 
-def without_hidden(data: FormData, hidden: set[str]) -> FormData:
-    """The posted values minus those of hidden questions: answers to questions a
-    condition hides are dropped, never stored."""
+def to_keep(section: Section, data: FormData, result: SectionResult) -> FormData:
+    """What a draft keeps of a posted page: each field's storable values (forms.builder
+    .storable), minus the answers of questions a condition is *known* to hide. An answer
+    whose condition cannot be decided (it reads a wrongly typed or missing answer) is
+    kept: a typo elsewhere must never erase it."""
+    fields, hidden = answer_fields(section), result.known_hidden
+
     def dropped(key: str) -> bool:
         return key in hidden or key.split("-", 1)[0] in hidden
-    return FormData({k: v for k, v in data.as_dict().items() if not dropped(k)})
+    kept = {k: storable(fields[k], v) for k, v in data.as_dict().items()
+            if k in fields and not dropped(k)}
+    return FormData({k: v for k, v in kept.items() if v})
 
 
 def neighbour(questionnaire: Questionnaire, section: Section, step: int) -> str:
@@ -84,3 +101,16 @@ def next_target(go: str, questionnaire: Questionnaire, section: Section,
     if go == "next" and result.ok:
         return neighbour(questionnaire, section, +1)
     return None
+
+
+def posted_controls(questionnaire: Questionnaire, section_id: str,
+                    form: MultiDict[str, str]) -> list[list[str]] | None:
+    """The page's answer fields and controls of a post, as name/value pairs in order
+    (None: no such page); everything else in the post is left out."""
+    try:
+        section = find_section(questionnaire, section_id)
+    except KeyError:
+        return None
+    fields = answer_fields(section)
+    return [[key, value] for key in form if key in fields or key in PAGE_CONTROLS
+            for value in form.getlist(key)]

@@ -36,10 +36,17 @@ EXPECTED_GET = {
     "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405": {"reviewer_national",
                                                               "reviewer_innlandet", "admin"},
     "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301": {"reviewer_national", "admin"},
+    # A draft's every save: reviewers and auditors in scope (read-only).
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405/utkast": {
+        "reviewer_national", "reviewer_innlandet", "auditor", "admin"},
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301/utkast": {
+        "reviewer_national", "auditor", "admin"},
     # The `review_samples` claim on 3405's grant: its letter, as a page and as a PDF.
     "/gjennomgang/krav/TB-2022-3405-1": {"reviewer_national", "reviewer_innlandet", "admin"},
     "/gjennomgang/krav/TB-2022-3405-1.pdf": {"reviewer_national", "reviewer_innlandet",
                                              "admin"},
+    "/gjennomgang/krav/TB-2022-3405-1/forhandsvarsel.pdf": {
+        "reviewer_national", "reviewer_innlandet", "admin"},
     "/revisjon": {"auditor", "admin"},
     "/register": {"reviewer_national", "reviewer_innlandet", "auditor", "admin"},
     "/admin": {"admin"},

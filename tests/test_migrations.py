@@ -65,3 +65,21 @@ def test_the_outbox_queue_migration_keeps_what_each_mail_was_both_ways(empty_dat
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_the_audit_log_and_the_page_saves_are_append_only_in_the_database(empty_database):
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.session.execute(sa.text(
+            "INSERT INTO audit_events (actor, action, object_type, object_id, at) "
+            "VALUES ('system', 'test.event', 'test', '1', CURRENT_TIMESTAMP)"))
+        db.session.commit()
+        for change in ("UPDATE audit_events SET action = 'forged'",
+                       "DELETE FROM audit_events"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+                db.session.execute(sa.text(change))
+            db.session.rollback()
+        assert db.session.scalar(sa.text("SELECT action FROM audit_events")) == "test.event"
+        db.session.remove()
+        db.engine.dispose()

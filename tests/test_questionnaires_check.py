@@ -89,6 +89,7 @@ rules:
     amount: "used_for_mapping"
     severity: huge
     explanation: {nb: Forklaring}
+    reclaims: unused
   - id: unused-funds
     title: {nb: To ganger}
     evaluated: whenever
@@ -96,6 +97,7 @@ rules:
     amount: "0"
     severity: review
     explanation: {nb: Forklaring}
+    reclaims: everything
 """
 
 
@@ -119,8 +121,10 @@ def test_a_broken_rules_file_gets_every_problem_at_its_line_and_column(runner, t
         f"{path}:7:14: Uttrykket må gi et tall, men gir sann/usann (true/false).",
         f"{path}:8:15: «huge» kan ikke brukes som severity. Tillatt: repayment, review, "
         "clarification.",
-        f"{path}:12:16: «whenever» kan ikke brukes som evaluated. Tillatt: on_submit, "
+        f"{path}:13:16: «whenever» kan ikke brukes som evaluated. Tillatt: on_submit, "
         "after_deadline.",
+        f"{path}:18:15: «everything» kan ikke brukes som reclaims. Tillatt: whole, unused, "
+        "moved, misused, position-cut, none.",
     ], result.output
 
 

@@ -14,6 +14,7 @@ from survey_app.admin.views import PAGE_SIZE, bp
 from survey_app.extensions import db
 from survey_app.mail import mail_counts, send_again
 from survey_app.models import MailState, OutboxMail
+from survey_app.query_args import page_arg
 
 STATES = (MailState.FAILED, MailState.QUEUED, MailState.SENT, MailState.STORED)
 
@@ -21,7 +22,7 @@ STATES = (MailState.FAILED, MailState.QUEUED, MailState.SENT, MailState.STORED)
 @bp.route("/admin/utboks")
 @requires(Action.ADMIN)
 def outbox() -> str:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     # Finding the few mails that were given up among thousands sent is the point of it.
     state = request.args.get("tilstand", "")
     query = sa.select(OutboxMail)

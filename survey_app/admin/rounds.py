@@ -19,41 +19,21 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import TextInput
 
 from forms.money import format_amount
 from survey_app.access import Action, requires
 from survey_app.admin.views import bp
 from survey_app.extensions import db
-from survey_app.form_fields import KronerField
+from survey_app.form_fields import DateField, KronerField
 from survey_app.lookups import round_or_404
 from survey_app.models import Grant, GrantEvent, Round, Scheme
-from survey_app.services import grants, register, rounds
+from survey_app.services import grants, rounds
+from survey_app.services.scheme_rules import YearRefusal
 
 DATE_HINT = _l("dd.mm.yyyy, for example 01.04.2023")
+# A grant's "paid" is money out: "Paid out" (nb/nn "Utbetalt"); a repayment is "Repaid".
 STATUS_LABELS = {"allocated": _l("Allocated"), "opted_out": _l("Opted out"),
-                 "paid": _l("Paid"), "reported": _l("Reported"), "closed": _l("Closed")}
-
-
-class DateField(Field):
-    """A date typed the Norwegian way (01.04.2023) or as ISO (2023-04-01)."""
-
-    widget = TextInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.strftime("%d.%m.%Y") if self.data else ""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if text:
-            try:
-                self.data = register.parse_date(text)
-            except ValueError as error:
-                raise ValueError(_("Write the date as dd.mm.yyyy, for example 01.04.2023."
-                                   )) from error
+                 "paid": _l("Paid out"), "reported": _l("Reported"), "closed": _l("Closed")}
 
 
 class WholeNumberField(IntegerField):
@@ -129,6 +109,9 @@ def rounds_list() -> str | Response | tuple[str, int]:
         key = f"{form.scheme.data}/{form.year.data}"
         try:
             created = grants.open_round(key, form.dates(), budget=form.budget.data)
+        except rounds.RoundYearRefused as error:
+            db.session.rollback()
+            form.year.errors = [_year_refusal(error.refusal)]
         except rounds.RoundError:
             db.session.rollback()
             form.year.errors = [_("There is already a round of this scheme for this year.")]
@@ -156,6 +139,15 @@ def round_page(slug: str, year: int) -> str | Response | tuple[str, int]:
     return page, 400 if form.errors else 200
 
 
+def _year_refusal(refusal: YearRefusal) -> str:
+    """Why the scheme has no round that year, in the reader's language."""
+    if refusal.too_late:
+        return _("The scheme ends with the round for %(last)s: there is no round for "
+                 "%(year)s.", last=refusal.last_year, year=refusal.year)
+    return _("The scheme begins with the round for %(first)s: there is no round for "
+             "%(year)s.", first=refusal.first_year, year=refusal.year)
+
+
 def _grant_tables(found: Round) -> dict[str, object]:
     numbering = grants.Numbering.for_year(found.year)
     rows = grants.grants_of(found)
@@ -164,4 +156,6 @@ def _grant_tables(found: Round) -> dict[str, object]:
         .where(Grant.round_id == found.id).order_by(GrantEvent.id.desc())).all()
     return {"grants": rows, "names": {g.municipality_number: numbering.name(
         g.municipality_number) for g in rows}, "events": events,
-        "total": sum(g.amount for g in rows)}
+        "total": sum(g.amount for g in rows),
+        "paid_total": sum(g.paid_amount or 0 for g in rows),
+        "paid_count": sum(1 for g in rows if g.paid_on is not None)}

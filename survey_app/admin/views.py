@@ -11,6 +11,7 @@ from survey_app.access import Action, requires
 from survey_app.extensions import db
 from survey_app.mail import mail_counts
 from survey_app.models import AuditEvent, Municipality, User
+from survey_app.query_args import date_arg, page_arg
 
 bp = Blueprint("admin", __name__)
 PAGE_SIZE = 100
@@ -34,13 +35,6 @@ def users() -> str:
     return render_template("admin/users.html", users=rows)
 
 
-def _date(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.route("/logg")
 @requires(Action.READ_AUDIT_LOG)
 def audit_log() -> str:
@@ -50,17 +44,19 @@ def audit_log() -> str:
     for key, value in filters.items():
         if value:
             query = query.where(getattr(AuditEvent, key) == value)
-    start, end = _date("from"), _date("to")
+    (start, start_ok), (end, end_ok) = date_arg(request.args, "from"), date_arg(request.args,
+                                                                                "to")
     if start:
         query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time()))
     if end:
         query = query.where(AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1),
                                                                 dt.time()))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     events = db.session.scalars(query.order_by(AuditEvent.id.desc())
                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     actions = db.session.scalars(sa.select(AuditEvent.action).distinct()
                                  .order_by(AuditEvent.action)).all()
     return render_template("admin/audit_log.html", events=events[:PAGE_SIZE],
                            more=len(events) > PAGE_SIZE, page=page, filters=filters,
-                           start=start, end=end, actions=actions)
+                           start=start, end=end, actions=actions,
+                           date_error=not (start_ok and end_ok))

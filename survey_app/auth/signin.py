@@ -6,12 +6,13 @@ somebody typed (they sign in again on that page and the save goes through).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, request, session
 from flask_babel import gettext as _
-from flask_login import login_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app import audit
@@ -29,12 +30,18 @@ class Refusal:
     status: int  # 401 wrong, 429 too many attempts
 
 
+def _attempt(email: str) -> dict[str, str]:
+    return {"email": email.replace("\x00", "")[:254], "client": request.remote_addr or ""}
+
+
 def check_credentials(email: str, password: str) -> User | Refusal:
     """The account for this e-mail and password, or why not (the same answer whether
     the address exists or not, and a limit on attempts per address and client)."""
     email = email.strip().lower()
     client = request.remote_addr or "unknown"
     if sign_in_blocked(email, client):
+        audit.record("user.sign-in-throttled", "sign-in", "-", after=_attempt(email))
+        db.session.commit()
         minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
         return Refusal(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
                          minutes=minutes), 429)
@@ -43,7 +50,9 @@ def check_credentials(email: str, password: str) -> User | Refusal:
         check_password_hash(_DUMMY_HASH, password)
     elif user.active and user.check_password(password):
         return user
-    record_failure(email, client)
+    audit.record("user.sign-in-failed", "sign-in", user.id if user is not None else "-",
+                 after=_attempt(email))
+    record_failure(email, client)  # commits the audit event with the failure
     return Refusal(_("The e-mail address or the password is wrong."), 401)
 
 
@@ -53,8 +62,39 @@ def start_session(user: User, via: str | None = None) -> None:
     audit.record("user.sign-in", "user", user.id, actor=user,
                  after={"via": via} if via else None)
     db.session.commit()
-    language = session.get("lang")
+    kept = {key: session[key] for key in KEPT_OVER_SIGN_IN if key in session}
     session.clear()
-    if language:
-        session["lang"] = language
-    login_user(user)
+    session.update(kept)
+    session[LAST_SEEN] = int(time.time())
+    login_user(user)  # report.resume then saves what this user posted here while out
+
+
+# What a fresh session keeps of the old one: the language, and the browser's id that a
+# post kept over an expired sign-in is bound to (report.resume; it grants nothing alone).
+KEPT_OVER_SIGN_IN = ("lang", "browser")
+LAST_SEEN = "seen"  # session key: Unix time of the signed-in user's latest request
+
+
+def expire_idle_sign_in() -> None:
+    """Ends a sign-in idle for SIGN_IN_IDLE_SECONDS; the browser keeps its CSRF secret and
+    remembers whose sign-in it was, so a page posted now is kept for that user only.
+
+    The time of the latest request is written to the session only when it has moved by a
+    sixtieth of the limit (a minute of the hour): writing it on every request made every
+    answer sign and send a new session cookie. So an idle sign-in ends after the limit
+    less at most that sixtieth (our choice; the seeds say nothing about idle sign-ins)."""
+    if not current_user.is_authenticated:
+        return
+    now = int(time.time())
+    seen = session.get(LAST_SEEN)
+    idle = current_app.config["SIGN_IN_IDLE_SECONDS"]
+    if isinstance(seen, int) and now - seen > idle:
+        user_id = current_user.id
+        audit.record("user.sign-in-expired", "user", user_id, actor=current_user)
+        db.session.commit()
+        logout_user()
+        session.pop(LAST_SEEN, None)
+        session["signed_out_user"] = user_id
+        return
+    if not isinstance(seen, int) or now - seen >= idle // 60:
+        session[LAST_SEEN] = now

@@ -26,6 +26,7 @@ from survey_app.auth.signin import Refusal, check_credentials, start_session
 from survey_app.extensions import db
 from survey_app.models import Grant
 from survey_app.models.users import utcnow
+from survey_app.report import resume
 from survey_app.security import safe_next
 from survey_app.services import invitations
 
@@ -53,7 +54,8 @@ def login() -> str | Response | tuple[str, int]:
         error, status = outcome.message, outcome.status
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error,
+                           kept=resume.kept_here()), status
 
 
 @bp.route("/logg-ut", methods=["POST"])

@@ -7,14 +7,19 @@ import itertools
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from survey_app.access import Action, enforce, in_scope, public, requires
+from survey_app.access import Action, can, enforce, in_scope, public, requires
 from survey_app.extensions import db
 from survey_app.models import Municipality, Role
 from survey_app.offices import OFFICES, office_name
-from survey_app.services.register import current_entry, municipalities_for_year
+from survey_app.services.register import (
+    RegisterSelection,
+    current_entry,
+    municipalities_for_year,
+)
 from survey_app.services.responses import reports_of
 
 bp = Blueprint("main", __name__)
@@ -29,7 +34,13 @@ START_PAGES = {
 
 @bp.app_context_processor
 def helpers() -> dict[str, object]:
-    return {"office_name": office_name}
+    language = str(get_locale())
+
+    def named(slug: str | None, year: int | None = None) -> str:
+        # The office's name in the page's language (nynorsk pages: "Statsforvaltaren i").
+        return office_name(slug, year, language)
+
+    return {"office_name": named}
 
 
 @bp.route("/")
@@ -49,21 +60,21 @@ def my_reports() -> str:
                            reports=reports_of(numbers))
 
 
-def _scoped_municipalities(year: int) -> tuple[list[Municipality], int | None]:
+def _scoped_municipalities(year: int) -> tuple[list[Municipality], RegisterSelection]:
     selection = municipalities_for_year(year)
-    return [m for m in selection.municipalities if in_scope(current_user, m)], selection.used_year
+    return [m for m in selection.municipalities if in_scope(current_user, m)], selection
 
 
 @bp.route("/gjennomgang")
 @requires(Action.REVIEW)
 def review_home() -> str:
     year = dt.date.today().year
-    municipalities, used_year = _scoped_municipalities(year)
+    municipalities, selection = _scoped_municipalities(year)
     by_county = [(county, list(group)) for county, group in itertools.groupby(
         sorted(municipalities, key=lambda m: (m.county_number, m.name)),
         key=lambda m: m.county_name)]
     return render_template("main/review_home.html", by_county=by_county,
-                           total=len(municipalities), year=year, used_year=used_year)
+                           total=len(municipalities), year=year, selection=selection)
 
 
 @bp.route("/revisjon")
@@ -81,7 +92,9 @@ def municipality(number: str) -> str:
     enforce(Action.VIEW_MUNICIPALITY, entry)
     history = db.session.scalars(sa.select(Municipality).where(
         Municipality.number == number).order_by(Municipality.valid_from)).all()
-    return render_template("main/municipality.html", m=entry, history=history)
+    reports = reports_of([number]) if can(current_user, Action.READ_DRAFTS, entry) else []
+    return render_template("main/municipality.html", m=entry, history=history,
+                           reports=reports)
 
 
 @bp.route("/register")

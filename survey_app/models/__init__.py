@@ -1,8 +1,10 @@
 """Database models, one module per concern."""
 
+from survey_app.models.allocation import AllocationKey, KeyKind
 from survey_app.models.audit import AuditEvent
 from survey_app.models.compliance import (
     Claim,
+    ClaimStage,
     ClaimStatus,
     Flag,
     FlagEvent,
@@ -17,8 +19,15 @@ from survey_app.models.mail import (
     Recipient,
     Reminder,
 )
+from survey_app.models.payments import ClaimPayment
 from survey_app.models.register import Municipality
-from survey_app.models.responses import Response, ResponseStatus, Submission
+from survey_app.models.responses import (
+    PageSave,
+    PendingPost,
+    Response,
+    ResponseStatus,
+    Submission,
+)
 from survey_app.models.rounds import (
     Administration,
     Grant,
@@ -32,8 +41,11 @@ from survey_app.models.users import LoginAttempt, Role, User, UserMunicipality
 
 __all__ = [
     "Administration",
+    "AllocationKey",
     "AuditEvent",
     "Claim",
+    "ClaimPayment",
+    "ClaimStage",
     "ClaimStatus",
     "Flag",
     "FlagEvent",
@@ -42,11 +54,14 @@ __all__ = [
     "GrantEvent",
     "GrantStatus",
     "Invitation",
+    "KeyKind",
     "LoginAttempt",
     "MailState",
     "Mailbox",
     "Municipality",
     "OutboxMail",
+    "PageSave",
+    "PendingPost",
     "Position",
     "Recipient",
     "Reminder",

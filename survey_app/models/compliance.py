@@ -80,6 +80,18 @@ class ClaimStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ClaimStage(enum.StrEnum):
+    """Where a claim is in its process (forvaltningsloven): an advance notice (§ 16) drafted
+    and sent, the municipality's time to respond, a decision drafted by the case officer
+    and approved by a second reviewer (services.decisions; rules.claims says what comes
+    next). ``status`` says separately whether the money is outstanding, paid or cancelled."""
+
+    NOTICE_DRAFT = "notice-draft"
+    NOTICE_SENT = "notice-sent"
+    DECISION_DRAFT = "decision-draft"
+    DECIDED = "decided"
+
+
 class Claim(Model):
     """A repayment claim sent to a municipality, with its letter's facts."""
 
@@ -87,6 +99,9 @@ class Claim(Model):
     __table_args__ = (
         sa.CheckConstraint("status in ('claimed', 'paid', 'cancelled')", name="status"),
         sa.CheckConstraint("amount_ore > 0", name="amount_positive"),
+        sa.CheckConstraint(
+            "stage in ('notice-draft', 'notice-sent', 'decision-draft', 'decided')",
+            name="stage"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -95,12 +110,32 @@ class Claim(Model):
     amount_ore: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     flag_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON)
-    due_date: so.Mapped[dt.date]
+    due_date: so.Mapped[dt.date | None]  # the payment due date, set by the decision
     language: so.Mapped[str] = so.mapped_column(sa.String(2))  # nb or nn: the letter's
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=ClaimStatus.CLAIMED)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     created_by: so.Mapped[str] = so.mapped_column(sa.String(254))
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # The process (issue 11). `created_*`, `amount_ore` and `reason` are the case officer's
+    # draft of the advance notice; the decision may claim less than was notified.
+    stage: so.Mapped[str] = so.mapped_column(sa.String(16), default=ClaimStage.NOTICE_DRAFT,
+                                             server_default=ClaimStage.NOTICE_DRAFT)
+    notice_amount_ore: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    notice_language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    notice_sent_at: so.Mapped[dt.datetime | None]
+    notice_sent_by: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    response_due: so.Mapped[dt.date | None]  # the last day to respond to the notice
+    response_text: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    response_received_on: so.Mapped[dt.date | None]
+    response_recorded_by: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    decision_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    decision_drafted_at: so.Mapped[dt.datetime | None]
+    decision_drafted_by: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    approved_at: so.Mapped[dt.datetime | None]
+    approved_by: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    decided_on: so.Mapped[dt.date | None]  # the decision's date in Europe/Oslo
+    kid: so.Mapped[str | None] = so.mapped_column(sa.String(25))
+    account_number: so.Mapped[str | None] = so.mapped_column(sa.String(11))
 
 
 class ReviewComment(Model):

@@ -80,3 +80,43 @@ class Submission(Model):
     late: so.Mapped[bool] = so.mapped_column(default=False)
 
     response: so.Mapped[Response] = so.relationship(back_populates="submissions")
+
+
+class PageSave(Model):
+    """One save of one draft page, kept for good: who, when, which version, the values.
+
+    Append-only (nothing updates or deletes a row), so a reviewer or auditor can see what a
+    draft said at any time: a page at version v is its latest save with version <= v.
+    """
+
+    __tablename__ = "page_saves"
+    __table_args__ = (sa.UniqueConstraint("response_id", "version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    response_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("responses.id"), index=True)
+    section_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    version: so.Mapped[int]  # the response's version this save made
+    data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    saved_by: so.Mapped[str] = so.mapped_column(sa.String(254))
+    saved_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+
+class PendingPost(Model):
+    """A report page posted after its sign-in expired, kept until *that* user signs in.
+
+    Only a post whose CSRF token matched the browser's session is kept (so no other site
+    can leave one), bound to that browser (a hash of the session's CSRF secret) and to the
+    user whose sign-in expired; it lives a short while and is used once.
+    """
+
+    __tablename__ = "pending_posts"
+    __table_args__ = (sa.UniqueConstraint("browser", "grant_id", "section_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    browser: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    grant_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("grants.id"))
+    section_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    form: so.Mapped[list[Any]] = so.mapped_column(sa.JSON)  # [[name, value], ...] as posted
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[dt.datetime] = so.mapped_column(index=True)

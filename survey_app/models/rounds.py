@@ -104,6 +104,11 @@ class Grant(Model):
         sa.CheckConstraint(
             "status in ('allocated', 'opted_out', 'paid', 'reported', 'closed')",
             name="status"),
+        sa.CheckConstraint("paid_amount is null or paid_amount >= 0",
+                           name="paid_amount_not_negative"),
+        sa.CheckConstraint("(paid_amount is null and paid_on is null) or "
+                           "(paid_amount is not null and paid_on is not null)",
+                           name="paid_amount_and_date"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -114,6 +119,11 @@ class Grant(Model):
     # The allocation key's weight (a decimal or integer as text), kept so that an opt-out
     # redistributes by the very key the allocation used.
     weight: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # The payment out (services.payments): what was paid and on which day, both or neither.
+    # Kept beside the status because a grant moves on from `paid` to `reported`/`closed`,
+    # and a grant may be reported before its payment is recorded.
+    paid_amount: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)  # kroner
+    paid_on: so.Mapped[dt.date | None]
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 

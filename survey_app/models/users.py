@@ -41,6 +41,10 @@ class User(UserMixin, Model):
     office: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # May approve a repayment decision another reviewer prepared (as seed 000's "e.f."
+    # signatory does); given with `flask --app wsgi users approver EMAIL`.
+    approves_decisions: so.Mapped[bool] = so.mapped_column(default=False,
+                                                           server_default=sa.false())
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
     municipalities: so.Mapped[list[UserMunicipality]] = so.relationship(

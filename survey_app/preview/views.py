@@ -95,9 +95,9 @@ def visibility(qid: str, version: int, section_id: str) -> Response:
     The server stays the only evaluator of conditions: the script sends what is typed
     and only shows or hides what this answers, so browser and post never disagree.
     """
-    questionnaire, _ = _questionnaire_section(qid, version, section_id)
-    return jsonify(hidden=hidden_keys(questionnaire, section_id,
-                                      page_input.form_data(request.form), DEMO_CONTEXT, {}))
+    questionnaire, current = _questionnaire_section(qid, version, section_id)
+    posted = page_input.form_data(current, request.form)
+    return jsonify(hidden=hidden_keys(questionnaire, section_id, posted, DEMO_CONTEXT, {}))
 
 
 @bp.route("/skjema/<qid>/v<int:version>/<section_id>", methods=["GET", "POST"])
@@ -111,7 +111,7 @@ def section(qid: str, version: int, section_id: str) -> str:
         if result is not None:
             result = validate_section(questionnaire, section_id, data, DEMO_CONTEXT, {},
                                       language)
-            data = page_input.without_hidden(data, result.hidden)
+            data = page_input.to_keep(current, data, result)
     else:
         data = prefilled(current, DEMO_CONTEXT)
     index = questionnaire.sections.index(current)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.answers import answers_before, answers_from_json, evaluate, page_data
@@ -31,6 +32,7 @@ from forms.messages import message
 from forms.model import Questionnaire, Section
 from survey_app import page_input
 from survey_app.access import Action, requires
+from survey_app.after_response import after_response
 from survey_app.extensions import csrf
 from survey_app.lookups import grant_or_404
 from survey_app.mail import deliver_after_response
@@ -38,7 +40,7 @@ from survey_app.models import Grant, GrantStatus, Municipality, OutboxMail, Subm
 from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
 from survey_app.questionnaire_view import fixed_texts, section_fields
-from survey_app.report import resume
+from survey_app.report import resume, saving
 from survey_app.services import flags, receipts, responses
 from survey_app.services.rounds import grant_context
 
@@ -101,8 +103,8 @@ def overview(slug: str, year: int, number: str) -> str:
 @bp.route("/side/<section_id>", methods=["GET", "POST"])
 @requires(Action.REPORT, anonymous_post=True)
 def page(slug: str, year: int, number: str, section_id: str) -> Any:
-    if request.method == "POST":  # an expired session or token: keep the answers
-        interrupted = resume.interrupted()
+    if request.method == "POST":  # refused unless from this browser; kept over a sign-in
+        interrupted = resume.interrupted(slug, year, number, section_id)
         if interrupted is not None:
             return interrupted
     grant, municipality = _report(slug, year, number)
@@ -113,13 +115,17 @@ def page(slug: str, year: int, number: str, section_id: str) -> Any:
         return redirect(url_for("report.overview", **_urls(grant)))
     if request.method == "POST":
         return _save(grant, municipality, response, questionnaire, section)
+    pending = resume.pending_for(grant, section.id)
+    if pending is not None and response is not None:
+        return _kept_beside_newer(grant, municipality, response, questionnaire, section,
+                                  pending.form)
     data = page_data(section, responses.page_data(response), grant_context(grant, municipality))
     view = _PageView(grant, municipality, response, questionnaire, section, data)
     return view.render(result=view.validate(), show_errors=False)
 
 
-# The page checks its CSRF token itself (report.resume), so an expired token keeps the
-# answers instead of ending in an error page.
+# The page checks its CSRF token itself (report.resume), so that a post whose sign-in
+# expired can be kept for its user instead of ending in an error page.
 csrf.exempt(page)
 
 
@@ -130,37 +136,52 @@ def _section(questionnaire: Questionnaire, section_id: str) -> Section:
         abort(404)
 
 
+def _kept_beside_newer(grant: Grant, municipality: Municipality, response: ReportResponse,
+                       questionnaire: Questionnaire, section: Section,
+                       form: list[list[str]]) -> str:
+    """A post kept over a sign-in that met a newer save: both answers, side by side."""
+    posted, added = page_input.posted(section, MultiDict([(k, v) for k, v in form]))
+    view = _PageView(grant, municipality, response, questionnaire, section, posted, added)
+    conflict = responses.conflict_of(response, section.id)
+    return view.render(result=view.validate(), show_errors=False, conflict=conflict,
+                       version=conflict.version if conflict else None)
+
+
 def _save(grant: Grant, municipality: Municipality, response: ReportResponse | None,
           questionnaire: Questionnaire, section: Section) -> Any:
-    posted, added = page_input.posted(section, request.form)
-    view = _PageView(grant, municipality, response, questionnaire, section, posted, added)
-    result = view.validate()
-    data = page_input.without_hidden(posted, result.hidden)
-    actor = current_user.email
-    started = response or responses.start(grant, actor)
-    try:
-        saved = responses.save_page(
-            started.id, section.id, data.as_dict(),
-            request.form.get("version", 0, type=int), actor)
-    except responses.ReportError:
-        return redirect(url_for("report.overview", **_urls(grant)))
-    view.response = responses.response_of(grant)
+    urls = _urls(grant)  # before the save's commit expires the grant
+    stored = saving.store(grant, municipality, response, questionnaire, section,
+                          request.form, current_user.email, _language())
+    if stored.saved is None:
+        return redirect(url_for("report.overview", **urls))
+    result, saved = stored.result, stored.saved
     if saved.conflict is not None:
-        return view.render(result=result, show_errors=False, conflict=saved.conflict,
-                           version=saved.conflict.version, data=posted), 409
+        return _page_view(grant, municipality, questionnaire, section, stored).render(
+            result=result, show_errors=False, conflict=saved.conflict,
+            version=saved.conflict.version), 409
+    resume.forget(grant, section.id)
     target = page_input.next_target(request.form.get("go", ""), questionnaire, section,
                                     result, request.form)
     if target is None:
-        return view.render(result=result, show_errors=True, saved=True, data=data)
-    return redirect(_target_url(grant, target))
+        return _page_view(grant, municipality, questionnaire, section, stored).render(
+            result=result, show_errors=True, saved=True)
+    return redirect(_target_url(urls, target))
 
 
-def _target_url(grant: Grant, target: str) -> str:
+def _page_view(grant: Grant, municipality: Municipality, questionnaire: Questionnaire,
+               section: Section, stored: saving.Stored) -> _PageView:
+    """The page shown again after a save (its problems, or a conflict): only then is the
+    saved response read back; a save that moves on is answered by a redirect alone."""
+    return _PageView(grant, municipality, responses.response_of(grant), questionnaire,
+                     section, stored.posted, stored.added)
+
+
+def _target_url(urls: dict[str, Any], target: str) -> str:
     if target == page_input.SUMMARY:
-        return url_for("report.summary", **_urls(grant))
+        return url_for("report.summary", **urls)
     if target == page_input.OVERVIEW:
-        return url_for("report.overview", **_urls(grant))
-    return url_for("report.page", section_id=target, **_urls(grant))
+        return url_for("report.overview", **urls)
+    return url_for("report.page", section_id=target, **urls)
 
 
 class _PageView:
@@ -176,10 +197,8 @@ class _PageView:
         self.language = _language()
 
     def validate(self) -> SectionResult:
-        before = answers_before(self.questionnaire, self.section.id,
-                                responses.page_data(self.response), self.context)
-        return validate_section(self.questionnaire, self.section.id, self.data, self.context,
-                                before, self.language)
+        return saving.validate(self.grant, self.municipality, self.response,
+                               self.questionnaire, self.section, self.data, self.language)
 
     def render(self, result: SectionResult, show_errors: bool, saved: bool = False,
                conflict: responses.Conflict | None = None, version: int | None = None,
@@ -240,6 +259,7 @@ def summary(slug: str, year: int, number: str) -> str:
 def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int]:
     grant, municipality = _report(slug, year, number)
     language, receipt_mails = _language(), list[OutboxMail]()
+    grant_id, urls = grant.id, _urls(grant)  # read before the submit's commit expires them
 
     def queue_receipt(submission: Submission) -> None:  # commits with the submission
         receipt_mails.extend(receipts.queue_receipt(
@@ -248,15 +268,18 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
 
     try:
         submitted = responses.submit(grant, request.form.get("key", ""), current_user.email,
-                                     language, within=queue_receipt)
+                                     language, within=queue_receipt,
+                                     context=grant_context(grant, municipality))
     except responses.ReportError as error:
         return render_template("report/refused.html", grant=grant, m=municipality,
-                               code=error.code, urls=_urls(grant)), 409
-    receipt = redirect(url_for("report.receipt", n=submitted.submission.number,
-                               **_urls(grant)), code=303)
+                               code=error.code, urls=urls), 409
+    receipt = redirect(url_for("report.receipt", n=submitted.number, **urls), code=303)
     if submitted.created:
-        flags.evaluate_after_submit(grant.id)
         deliver_after_response(receipt, receipt_mails)
+        # Not needed for the receipt, and made good by the deadline job (`flags compute`)
+        # should this worker die before it runs.
+        after_response(receipt, partial(flags.evaluate_after_submit, grant_id),
+                       f"flags of grant {grant_id} after its submit")
     return receipt
 
 

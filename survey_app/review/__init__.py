@@ -1,3 +1,4 @@
 """The reviewers' pages: tracking the rounds within their scope."""
 
-from survey_app.review import dashboard  # noqa: F401  (adds the dashboard to the blueprint)
+# Each adds its pages to the review blueprint: the claim process and its letters, the dashboard.
+from survey_app.review import claims, dashboard  # noqa: F401

@@ -9,12 +9,12 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, SelectMultipleField, TextAreaField
+from wtforms import Field, HiddenField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in stubs 3.2
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from survey_app.form_fields import OreField
+from survey_app.form_fields import DateField, OreField
 
 COMMENT_ROWS = 3  # question comments offered at once in the return form
 
@@ -66,17 +66,37 @@ class ApproveForm(FlaskForm):
 
 
 class ClaimStatusForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=[
-        SelectChoice("paid", _l("Paid")), SelectChoice("cancelled", _l("Cancelled"))],
-        validators=[InputRequired(_l("Choose the new status."))])
-    reason = TextAreaField(_l("Reason (required when cancelling)"))
+    """Cancelling a claim (a claim is paid by the payments recorded on it, not by a
+    status: ClaimPaymentForm)."""
 
-    def validate_reason(self, field: Field) -> None:
-        if self.status.data == "cancelled" and not (field.data or "").strip():
-            raise ValidationError(_("Give the reason for cancelling the claim."))
+    status = HiddenField(default="cancelled")
+    reason = TextAreaField(_l("Reason for cancelling the claim"), validators=[
+        _not_blank(_l("Give the reason for cancelling the claim."))])
 
     def fields(self) -> list[Field]:
-        return [self.status, self.reason]
+        return [self.reason]
+
+
+class RepaidAmountField(OreField):
+    """The amount paid back: more than 0 kr."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data <= 0:
+            raise ValidationError(_("The amount repaid must be more than 0 kr."))
+
+
+class ClaimPaymentForm(FlaskForm):
+    """A payment received on a claim: the whole outstanding amount or a part of it."""
+
+    amount = RepaidAmountField(_l("Amount repaid (kroner)"), description=_l(
+        "Prefilled with what is outstanding; a part payment is recorded as it is."),
+        validators=[InputRequired(_l("Enter the amount repaid."))])
+    paid_on = DateField(_l("Date received"), description=_l(
+        "dd.mm.yyyy, for example 01.04.2023"),
+        validators=[InputRequired(_l("Enter the day the payment was received."))])
+
+    def fields(self) -> list[Field]:
+        return [self.amount, self.paid_on]
 
 
 class ReturnForm(FlaskForm):
@@ -142,4 +162,12 @@ def claim_form(flags: list[tuple[int, str]], proposed_ore: int, **kwargs: Any) -
     if not any(key.startswith("claim-") for key in request.form):
         form.flags.data = [flag_id for flag_id, _label in flags]
         form.amount.data = proposed_ore or None
+    return form
+
+
+def claim_payment_form(claim_id: int, outstanding_ore: int) -> ClaimPaymentForm:
+    """The payment form of a claim, prefilled with what is outstanding unless posted."""
+    form = ClaimPaymentForm(prefix=f"payment{claim_id}")
+    if not any(key.startswith(f"payment{claim_id}-") for key in request.form):
+        form.amount.data = outstanding_ore or None
     return form

@@ -17,6 +17,8 @@ from forms.money import NumberError, parse_amount, to_ore
 from survey_app.extensions import db
 from survey_app.models import (
     Claim,
+    ClaimPayment,
+    ClaimStatus,
     Flag,
     FlagStatus,
     Grant,
@@ -26,8 +28,11 @@ from survey_app.models import (
     Round,
     Submission,
 )
+from survey_app.questionnaires import rules_for
 from survey_app.rules.cases import CaseStatus
-from survey_app.services import responses
+from survey_app.rules.repayment import Proposal, left_to_claim
+from survey_app.services import flags as flag_service
+from survey_app.services import payments, responses
 from survey_app.services.cases import case_statuses
 from survey_app.services.receipts import Line, receipt_lines
 
@@ -105,6 +110,9 @@ class Case:
     comments: list[ReviewComment] = field(default_factory=list)
     diff: list[Change] = field(default_factory=list)
     compared: tuple[Submission, Submission] | None = None  # (older, newer) for the diff
+    proposal: Proposal | None = None  # the money at stake, each krone once
+    repaid: dict[int, int] = field(default_factory=dict)  # claim id -> øre paid back
+    payments: dict[int, list[ClaimPayment]] = field(default_factory=dict)  # by claim id
 
     @property
     def submission(self) -> Submission | None:
@@ -116,7 +124,35 @@ class Case:
 
     @property
     def proposed_ore(self) -> int:
-        return sum(f.amount_ore for f in self.open_flags)
+        """The grant's proposed repayment (rules.repayment.proposal over its standing flags)."""
+        return self.proposal.amount_ore if self.proposal else 0
+
+    @property
+    def claimed_ore(self) -> int:
+        return flag_service.claimed_ore(self.claims)
+
+    def repaid_ore(self, claim: Claim) -> int:
+        return self.repaid.get(claim.id, 0)
+
+    def outstanding_ore(self, claim: Claim) -> int:
+        """What is still owed on the claim (nothing on a cancelled one)."""
+        return payments.outstanding_ore(claim, self.repaid_ore(claim))
+
+    @property
+    def outstanding_total_ore(self) -> int:
+        return sum(self.outstanding_ore(c) for c in self.claims)
+
+    @property
+    def to_claim_ore(self) -> int:
+        """What the claim form proposes: the proposal less what earlier claims cover."""
+        return left_to_claim(self.proposed_ore, self.claimed_ore)
+
+    def rule_title(self, rule_id: str, language: str) -> str:
+        flag = next((f for f in self.flags if f.rule_id == rule_id), None)
+        return text_in(flag.explanation.get("title"), language) if flag else rule_id
+
+    def titles(self, rule_ids: Iterable[str], language: str) -> str:
+        return ", ".join(f"«{self.rule_title(rule_id, language)}»" for rule_id in rule_ids)
 
 
 def _diff(grant: Grant, older: Submission, newer: Submission,
@@ -134,6 +170,10 @@ def case_of(grant: Grant, municipality: Municipality, language: str) -> Case:
         sa.select(Flag).where(Flag.grant_id == grant.id).order_by(Flag.rule_id)))
     case.claims = list(db.session.scalars(
         sa.select(Claim).where(Claim.grant_id == grant.id).order_by(Claim.id)))
+    case.repaid = payments.repaid_by_claim(c.id for c in case.claims)
+    case.payments = payments.payments_of(c.id for c in case.claims)
+    case.proposal = flag_service.proposal_of(
+        case.flags, grant.amount, rules_for(grant.round.scheme.questionnaire_id))
     if response is None:
         return case
     case.comments = list(db.session.scalars(
@@ -165,5 +205,59 @@ def question_choices(grant: Grant, submission: Submission,
             for s in questionnaire.sections]
 
 
-def total_ore(rows: Iterable[FlagRow]) -> int:
-    return sum(r.flag.amount_ore for r in rows)
+def total_ore(round_: Round, rows: Iterable[FlagRow]) -> int:
+    """The proposals of the rows' flags, grant by grant: where several flags of a grant
+    reclaim the same kroner they count once (rules.repayment.proposal), so the total can
+    be less than the sum of the rows; flags no longer standing propose nothing."""
+    by_grant: dict[int, list[Flag]] = {}
+    for row in rows:
+        by_grant.setdefault(row.flag.grant_id, []).append(row.flag)
+    if not by_grant:
+        return 0
+    amounts = dict(db.session.execute(
+        sa.select(Grant.id, Grant.amount).where(Grant.id.in_(sorted(by_grant)))).all())
+    rule_set = rules_for(round_.scheme.questionnaire_id)
+    return sum(flag_service.proposal_of(flags, amounts[grant_id], rule_set).amount_ore
+               for grant_id, flags in by_grant.items())
+
+
+# ---- the claims of a round -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    municipality: Municipality
+    claim: Claim
+    repaid_ore: int
+
+    @property
+    def outstanding_ore(self) -> int:
+        return payments.outstanding_ore(self.claim, self.repaid_ore)
+
+
+def claim_rows(round_: Round, municipalities: Iterable[Municipality]) -> list[ClaimRow]:
+    """Every claim of the round on these municipalities with what is repaid, by number."""
+    by_number = {m.number: m for m in municipalities}
+    if not by_number:
+        return []
+    found = db.session.execute(
+        sa.select(Grant.municipality_number, Claim).join(Grant, Grant.id == Claim.grant_id)
+        .where(Grant.round_id == round_.id, Grant.municipality_number.in_(sorted(by_number)))
+        .order_by(Grant.municipality_number, Claim.id)).all()
+    repaid = payments.repaid_by_claim(claim.id for _number, claim in found)
+    return [ClaimRow(by_number[number], claim, repaid.get(claim.id, 0))
+            for number, claim in found]
+
+
+@dataclass(frozen=True)
+class ClaimTotals:
+    claimed_ore: int  # claims not cancelled
+    repaid_ore: int
+    outstanding_ore: int
+
+
+def claim_totals(rows: Iterable[ClaimRow]) -> ClaimTotals:
+    listed = list(rows)
+    return ClaimTotals(
+        sum(r.claim.amount_ore for r in listed if r.claim.status != ClaimStatus.CANCELLED),
+        sum(r.repaid_ore for r in listed), sum(r.outstanding_ore for r in listed))

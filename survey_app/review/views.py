@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,11 +24,10 @@ from survey_app.access import Action, enforce, requires
 from survey_app.extensions import db
 from survey_app.lookups import grant_or_404, round_or_404
 from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, User
-from survey_app.offices import office_name
 from survey_app.review import forms as decision_forms
-from survey_app.review import letters, pages
+from survey_app.review import pages
 from survey_app.rules.cases import CaseStatus
-from survey_app.services import decisions, responses, tracking
+from survey_app.services import claim_letters, decisions, payments, responses, tracking
 from survey_app.services.tracking import State
 
 bp = Blueprint("review", __name__)
@@ -88,8 +87,16 @@ CASE_STATUS_LABELS = {
     CaseStatus.APPROVED: _l("Approved"), CaseStatus.CLAIMED: _l("Repayment claimed"),
     CaseStatus.WAIVED: _l("Waived"), CaseStatus.REPAID: _l("Repaid"),
 }
+# The parts of a grant a rule reclaims (forms.rules.RECLAIMS; rules.repayment.proposal).
+PART_LABELS = {
+    "whole": _l("The whole grant"), "unused": _l("Unused"),
+    "moved": _l("Moved to the next year"), "misused": _l("Used contrary to the conditions"),
+    "position-cut": _l("Reduced position"), "none": _l("No part (a question or a review)"),
+    "undeclared": _l("Not declared (counted in full)"),
+}
+# Money back is "repaid" (nb/nn "Tilbakebetalt"), never "paid out" ("Utbetalt": a grant).
 CLAIM_STATUS_LABELS = {ClaimStatus.CLAIMED: _l("Claimed, not paid"),
-                       ClaimStatus.PAID: _l("Paid"), ClaimStatus.CANCELLED: _l("Cancelled")}
+                       ClaimStatus.PAID: _l("Repaid"), ClaimStatus.CANCELLED: _l("Cancelled")}
 
 
 def _language() -> str:
@@ -113,7 +120,8 @@ def _case_url(grant: Grant) -> str:
 def decision_helpers() -> dict[str, object]:
     return {"flag_labels": FLAG_STATUS_LABELS, "case_labels": CASE_STATUS_LABELS,
             "claim_labels": CLAIM_STATUS_LABELS, "text_in": pages.text_in,
-            "ore": lambda ore: format_amount(from_ore(ore)), "office_name": office_name}
+            "part_labels": PART_LABELS,
+            "ore": lambda ore: format_amount(from_ore(ore))}
 
 
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/flagg")
@@ -123,8 +131,10 @@ def flags(slug: str, year: int) -> str:
     rows = pages.flag_rows(round_, tracking.scoped_municipalities(round_, current_user))
     chosen = pages.FlagFilter.from_args(request.args, _language())
     shown = [r for r in rows if chosen.admits(r)]
+    claims = pages.claim_rows(round_, tracking.scoped_municipalities(round_, current_user))
     return render_template("review/flags.html", round=round_, rows=rows, shown=shown,
-                           chosen=chosen, total_ore=pages.total_ore(shown))
+                           chosen=chosen, total_ore=pages.total_ore(round_, shown),
+                           claims=claims, claim_totals=pages.claim_totals(claims))
 
 
 def _flag_labels(flags: list[Flag], language: str) -> list[tuple[int, str]]:
@@ -135,13 +145,15 @@ def _forms(case: pages.Case, language: str, posted: dict[str, Any]) -> dict[str,
     """Every decision form of the case page: fresh ones, or the one posted with errors."""
     forms: dict[str, Any] = {
         "claim": decision_forms.claim_form(_flag_labels(case.open_flags, language),
-                                           case.proposed_ore),
+                                           case.to_claim_ore),
         "waive": {f.id: decision_forms.WaiveForm(prefix=f"waive{f.id}")
                   for f in case.open_flags},
         "approve": decision_forms.ApproveForm(prefix="approve"),
         "returned": decision_forms.ReturnForm(prefix="return"),
         "claim_status": {c.id: decision_forms.ClaimStatusForm(prefix=f"claim{c.id}")
                          for c in case.claims},
+        "claim_payment": {c.id: decision_forms.claim_payment_form(c.id, case.outstanding_ore(c))
+                          for c in case.claims},
     }
     for name, form in posted.items():
         if isinstance(forms[name], dict):
@@ -204,7 +216,7 @@ def claim(slug: str, year: int, number: str) -> CaseAnswer:
     chosen = [f for f in open_flags if f.id in flag_ids]
     return _decided(grant, lambda: decisions.claim(
         chosen, form.amount.data, form.reason.data, _reviewer()),
-        _("Repayment was claimed. The claim letter is ready."))
+        _("The advance notice is drafted. Read it, then send it to the municipality."))
 
 
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/flagg/<int:flag_id>/frafall",
@@ -245,7 +257,7 @@ def approve(slug: str, year: int, number: str) -> CaseAnswer:
 
 
 def _claim(reference: str) -> tuple[Claim, Grant, Municipality]:
-    found = letters.find_claim(reference)
+    found = claim_letters.find_claim(reference)
     grant = db.session.get(Grant, found.grant_id) if found is not None else None
     municipality = responses.municipality_of(grant) if grant is not None else None
     if found is None or grant is None or municipality is None:
@@ -262,36 +274,21 @@ def claim_status(reference: str) -> CaseAnswer:
     if not form.validate_on_submit():
         return _render_case(grant, municipality, {"claim_status": {found.id: form}})
     return _decided(grant, lambda: decisions.set_claim_status(
-        found, form.status.data, _reviewer(), form.reason.data or ""),
+        found, form.status.data or ClaimStatus.CANCELLED, _reviewer(), form.reason.data or ""),
         _("The claim's status was changed."))
 
 
-def _letter(reference: str) -> tuple[Claim, Grant, letters.Letter | tuple[str, int]]:
-    """The claim and its letter, or the page saying why there is no letter (409)."""
-    found, grant, _municipality = _claim(reference)
-    try:
-        return found, grant, letters.letter_of(found)
-    except decisions.DecisionError as error:
-        return found, grant, (render_template(
-            "review/claim_refused.html", claim=found, grant=grant, message=str(error),
-            case_url=_case_url(grant)), 409)
-
-
-@bp.route("/gjennomgang/krav/<reference>")
+@bp.route("/gjennomgang/krav/<reference>/betaling", methods=["POST"])
 @requires(Action.REVIEW)
-def claim_letter(reference: str) -> tuple[str, int]:
-    _found, grant, letter = _letter(reference)
-    if isinstance(letter, tuple):
-        return letter
-    return render_template("review/claim.html", letter=letter, body=letters.letter_html(letter),
-                           case_url=_case_url(grant)), 200
+def claim_payment(reference: str) -> CaseAnswer:
+    """A payment received on the claim: in full or in part, never more than outstanding."""
+    found, grant, municipality = _claim(reference)
+    form = decision_forms.ClaimPaymentForm(prefix=f"payment{found.id}")
+    if not form.validate_on_submit():
+        return _render_case(grant, municipality, {"claim_payment": {found.id: form}})
+    return _decided(grant, lambda: payments.record_repayment(
+        found, form.amount.data, form.paid_on.data, _reviewer()),
+        _("The payment was recorded."))
 
 
-@bp.route("/gjennomgang/krav/<reference>.pdf")
-@requires(Action.REVIEW)
-def claim_letter_pdf(reference: str) -> Response | tuple[str, int]:
-    found, _grant, letter = _letter(reference)
-    if isinstance(letter, tuple):
-        return letter
-    return Response(letters.letter_pdf(letter), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="krav-{found.reference}.pdf"'})
+# The claim's process and its letters: survey_app.review.claims.

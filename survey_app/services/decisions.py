@@ -12,16 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from forms.money import format_amount, from_ore
 from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import (
     Claim,
+    ClaimPayment,
+    ClaimStage,
     ClaimStatus,
     Flag,
     FlagEvent,
@@ -29,6 +33,7 @@ from survey_app.models import (
     Grant,
     GrantEvent,
     GrantStatus,
+    Municipality,
     Response,
     ResponseStatus,
     ReviewComment,
@@ -36,10 +41,11 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.users import utcnow
-from survey_app.services import responses
+from survey_app.services import letter_config, register, responses
+from survey_app.services.flags import claimed_ore
 from survey_app.services.locking import lock, locked
 
-DUE_DAYS = 30  # a claim is due 30 days after it is made, unless the reviewer says otherwise
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 class DecisionError(Exception):
@@ -95,20 +101,30 @@ def _decide(flag: Flag, status: str, reason: str, reviewer: User,
 
 
 def legal_basis(scheme: Scheme, language: str) -> str:
-    """The scheme's legal-basis text for a claim letter; never invented here."""
-    text = scheme.legal_basis_nn if language == "nn" else scheme.legal_basis_nb
-    if not (text or "").strip():
-        raise DecisionError(_l("The scheme has no legal basis configured in this written "
-                               "standard, so a repayment claim letter cannot be issued. "
-                               "Ask the Directorate to add it to the scheme."))
-    return text.strip()
+    """The scheme's legal-basis text for a claim letter (questionnaires/schemes/letters.yaml);
+    never invented here: without it there is no claim."""
+    try:
+        return letter_config.scheme_texts(scheme.slug).legal_basis[language]
+    except letter_config.LetterConfigError as error:
+        raise DecisionError(_l("The scheme has no legal basis configured, so a repayment "
+                               "claim cannot be issued: %(reason)s", reason=str(error))) from error
 
 
-def letter_language(grant: Grant) -> str:
-    """The municipality's written standard (språklova § 15); neutral writes bokmål."""
-    municipality = responses.municipality_of(grant)
-    standard = municipality.written_standard if municipality is not None else "nb"
-    return "nn" if standard == "nn" else "nb"
+def oslo_today() -> dt.date:
+    return dt.datetime.now(OSLO).date()
+
+
+def letter_language(grant: Grant, day: dt.date) -> str:
+    """The municipality's written standard in force on the letter's date (språklova § 15):
+    nynorsk or bokmål; a neutral municipality gets bokmål (the project's choice: the
+    Directorate writes bokmål where the municipality has chosen neither). The register
+    entry of the grant's kommunenummer valid that day; a number no longer in force (the
+    municipality was renumbered since) reads the entry of the grant year."""
+    entry = db.session.scalar(sa.select(Municipality).where(
+        Municipality.number == grant.municipality_number, Municipality.valid_from <= day,
+        sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to > day)))
+    entry = entry or register.entry_of_grant(grant)
+    return "nn" if entry is not None and entry.written_standard == "nn" else "nb"
 
 
 # ---- claim repayment --------------------------------------------------------------------------
@@ -120,16 +136,13 @@ def _claim_reference(grant: Grant) -> str:
     return f"TB-{grant.round.year}-{grant.municipality_number}-{count + 1}"
 
 
-def _check_claim_input(flags: Sequence[Flag], amount_ore: int, reason: str | None,
-                       due_date: dt.date | None, today: dt.date) -> str:
+def _check_claim_input(flags: Sequence[Flag], amount_ore: int, reason: str | None) -> str:
     if not flags:
         raise DecisionError(_l("Choose at least one flag to claim repayment for."))
     if len({f.grant_id for f in flags}) != 1:
         raise DecisionError(_l("A claim covers the flags of one grant only."))
     if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or amount_ore <= 0:
         raise DecisionError(_l("The amount to claim must be more than 0 kr."))
-    if due_date is not None and due_date < today:
-        raise DecisionError(_l("The due date cannot be in the past."))
     return _required(reason, _l("Give the reason for claiming repayment."))
 
 
@@ -139,17 +152,24 @@ def _check_claimable(grant: Grant, flags: list[Flag], expected: int, amount_ore:
                    "meanwhile."))
     if amount_ore > grant.amount * 100:
         _refuse(_l("The amount to claim cannot be more than the grant."))
+    claimed = claimed_ore(db.session.scalars(sa.select(Claim).where(Claim.grant_id == grant.id)))
+    if claimed + amount_ore > grant.amount * 100:  # each krone is claimed once
+        _refuse(_l("Claims on this grant cover %(claimed)s already; with this one they would "
+                   "come to more than the grant.", claimed=format_amount(from_ore(claimed))))
 
 
 def claim(flags: Sequence[Flag], amount_ore: int, reason: str | None, reviewer: User,
-          due_date: dt.date | None = None, today: dt.date | None = None) -> Claim:
-    """Claims repayment for open flags of one grant: the flags become `claimed` and a
-    claim (the letter's facts) is made in the municipality's written standard."""
-    today = today or dt.date.today()
-    reason = _check_claim_input(flags, amount_ore, reason, due_date, today)
+          today: dt.date | None = None) -> Claim:
+    """Starts a repayment claim for open flags of one grant: the draft of its advance notice
+    (forvaltningsloven § 16), by this reviewer as case officer. The flags become `claimed`
+    (their kroner are taken, so no other claim counts them again); the notice is sent,
+    answered and decided in services.claim_process. ``reason`` is written for the
+    municipality: the letters quote it."""
+    today = today or oslo_today()
+    reason = _check_claim_input(flags, amount_ore, reason)
     flag_ids = sorted(f.id for f in flags)
     grant = locked(Grant, flags[0].grant_id)
-    language = letter_language(grant)
+    language = letter_language(grant, today)
     try:
         legal_basis(grant.round.scheme, language)
     except DecisionError:
@@ -158,16 +178,16 @@ def claim(flags: Sequence[Flag], amount_ore: int, reason: str | None, reviewer: 
     fresh = _fresh_flags(flag_ids)
     _check_claimable(grant, fresh, len(flag_ids), amount_ore)
     made = Claim(grant_id=grant.id, reference=_claim_reference(grant), amount_ore=amount_ore,
-                 reason=reason, flag_ids=flag_ids,
-                 due_date=due_date or today + dt.timedelta(days=DUE_DAYS),
-                 language=language, status=ClaimStatus.CLAIMED, created_by=reviewer.email)
+                 notice_amount_ore=amount_ore, reason=reason, flag_ids=flag_ids,
+                 language=language, notice_language=language, status=ClaimStatus.CLAIMED,
+                 stage=ClaimStage.NOTICE_DRAFT, created_by=reviewer.email)
     db.session.add(made)
     for flag in fresh:
         before = _decide(flag, FlagStatus.CLAIMED, reason, reviewer,
                          {"claim": made.reference, "claimed_ore": amount_ore})
         audit.record("flag.claim", "flag", flag.id, before=before, actor=reviewer,
                      after={"claim": made.reference, "amount_ore": amount_ore,
-                            "reason": reason, "due_date": made.due_date.isoformat()})
+                            "reason": reason, "stage": ClaimStage.NOTICE_DRAFT})
     db.session.commit()
     return made
 
@@ -283,10 +303,14 @@ def _reopen(claim_: Claim, reason: str, reviewer: User) -> None:
 
 
 def set_claim_status(claim_: Claim, status: str, reviewer: User, reason: str = "") -> Claim:
-    """A claim goes from claimed to paid, or to cancelled (with a reason, and its flags
-    open again so that they can be decided anew)."""
-    if status not in (ClaimStatus.PAID, ClaimStatus.CANCELLED):
-        raise DecisionError(_l("A claim can only be marked as paid or cancelled."))
+    """A claim goes from claimed to cancelled (with a reason, and its flags open again so
+    that they can be decided anew). It becomes paid only by the payments recorded on it
+    (services.payments.record_repayment), and one with a payment cannot be cancelled."""
+    if status == ClaimStatus.PAID:
+        raise DecisionError(_l("A claim is paid by recording each payment received (amount "
+                               "and date); it is marked paid when they reach the claim."))
+    if status != ClaimStatus.CANCELLED:
+        raise DecisionError(_l("A claim can only be cancelled here."))
     reason = reason.strip()
     if status == ClaimStatus.CANCELLED:
         reason = _required(reason, _l("Give the reason for cancelling the claim."))
@@ -295,6 +319,11 @@ def set_claim_status(claim_: Claim, status: str, reviewer: User, reason: str = "
     assert fresh is not None
     if fresh.status != ClaimStatus.CLAIMED:
         _refuse(_l("Only an outstanding claim can change status."))
+    repaid = db.session.scalar(sa.select(sa.func.sum(ClaimPayment.amount_ore))
+                               .where(ClaimPayment.claim_id == fresh.id))
+    if repaid:
+        _refuse(_l("%(repaid)s has been repaid on this claim, so it cannot be cancelled.",
+                   repaid=format_amount(from_ore(int(repaid)))))
     before = fresh.status
     fresh.status, fresh.updated_at = status, utcnow()
     if status == ClaimStatus.CANCELLED:

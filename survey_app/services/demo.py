@@ -25,6 +25,7 @@ class DemoUser:
     description: str
     municipalities: tuple[str, ...] = ()
     office: str | None = None
+    approves_decisions: bool = False  # approves repayment decisions another reviewer drafted
 
 
 DEMO_USERS = (
@@ -36,6 +37,9 @@ DEMO_USERS = (
              "reviewer at Statsforvalteren i Innlandet", office="innlandet"),
     DemoUser("revisor@demo.revisjon.no", "demo-revisor", "auditor", "national auditor"),
     DemoUser("admin@demo.helsedir.no", "demo-administrator", "admin", "administrator"),
+    DemoUser("direktor@demo.helsedir.no", "demo-direktor", "reviewer",
+             "national reviewer who approves decisions (Helsedirektoratet)",
+             approves_decisions=True),
 )
 
 
@@ -55,8 +59,10 @@ def seed() -> SeedReport:
     for demo in DEMO_USERS:
         if db.session.scalar(sa.select(User.id).where(User.email == demo.email)):
             continue
-        create_user(demo.email, demo.role, municipalities=demo.municipalities,
-                    office=demo.office, password=demo.password, name=demo.description)
+        user, _generated = create_user(demo.email, demo.role,
+                                       municipalities=demo.municipalities, office=demo.office,
+                                       password=demo.password, name=demo.description)
+        user.approves_decisions = demo.approves_decisions
         added.append(demo.email)
     db.session.commit()
     return SeedReport(result.added, added, seed_rounds(dt.date.today()).created)

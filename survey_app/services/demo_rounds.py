@@ -1,7 +1,10 @@
 """Demo rounds with a realistic spread of reports, for a development checkout.
 
-- `lavterskel-psykisk-helse/2022`: 100 mill. kr by the population key (the real health
-  key file can replace it), three opt-outs before 22 April 2022, paid 29 April 2022,
+- `lavterskel-psykisk-helse/2022`: 100 mill. kr to the 356 municipalities of the 2022
+  register (Halden 3001, Ålesund 1507 with Haram) by the key called population: the
+  health key the seed names is not in the shipped data, so the demo says which key it
+  used rather than pretend (the Directorate's list can be imported instead with
+  `grants import`); three opt-outs before 22 April 2022, paid 29 April 2022,
   reports due 1 April 2023: most submitted, some late, some drafts, some never opened;
   the deadline job has run, so the reviewers have flags to decide.
 - `kommunalt-rusarbeid-overgang/2021` (closed, reported before this service) and `/2024`
@@ -18,12 +21,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from forms.answers import answers_hash, answers_to_json, evaluate
 from survey_app.extensions import db
-from survey_app.models import Grant, GrantEvent, GrantStatus, Response, Round, Submission
-from survey_app.services import flags, responses, rounds
+from survey_app.models import Grant, GrantStatus, Response, Submission
+from survey_app.services import flags, payments, responses, rounds
 from survey_app.services import grants as grant_service
 
 DEMO_ACTOR = "demo"
@@ -76,10 +77,12 @@ def _lavterskel() -> None:
         opens_on=dt.date(2023, 1, 9), deadline=dt.date(2023, 4, 1), grace_days=14,
         opt_out_deadline=dt.date(2022, 4, 22), payment_date=dt.date(2022, 4, 29)),
         budget=100_000_000)
-    grant_service.allocate(created, 100_000_000, actor=DEMO_ACTOR)
+    grant_service.allocate(created, 100_000_000, grant_service.population_key(created.year),
+                           actor=DEMO_ACTOR)
     for number in OPT_OUTS:
         grant_service.opt_out(created, number, DEMO_ACTOR, today=dt.date(2022, 4, 20))
-    _pay(created, dt.datetime(2022, 4, 29, 8, 0))
+    # Paid by the same job an operator runs (`grants pay`), as on its payment date.
+    payments.pay_round(created, today=dt.date(2022, 4, 29), actor=DEMO_ACTOR)
     chance = random.Random(2022)  # noqa: S311 - demo figures, not security
     for grant in created.grants:
         if grant.status == GrantStatus.PAID:
@@ -87,15 +90,6 @@ def _lavterskel() -> None:
     db.session.commit()
     # The deadline job as it would have run after the grace period: flags to review.
     flags.compute_round(created, dt.date(2023, 5, 1), actor=DEMO_ACTOR)
-
-
-def _pay(round_: Round, at: dt.datetime) -> None:
-    for grant in round_.grants:
-        if grant.status == GrantStatus.ALLOCATED:
-            db.session.add(GrantEvent(grant=grant, at=at, actor=DEMO_ACTOR, reason="paid",
-                                      amount_before=grant.amount, amount_after=grant.amount,
-                                      status_before=grant.status, status_after="paid"))
-            grant.status = GrantStatus.PAID
 
 
 def lavterskel_pages(amount: int, chance: random.Random) -> dict[str, dict[str, list[str]]]:
@@ -188,9 +182,11 @@ def _submission(grant: Grant, response: Response, at: dt.datetime) -> None:
 
 # ---- kommunalt rusarbeid ------------------------------------------------------------------------
 
-# Municipalities with the grant in 2021 (and so eligible for the transitional scheme).
+# Municipalities with the grant in 2021 (and so eligible for the transitional scheme), in
+# the 2021 numbering: Bærum 3024, Drammen 3005, Skien 3807, Ålesund 1507, Tromsø 5401 (from
+# 2024: 3201, 3301, 4003, 1508, 5501). The first ten kept their numbers in 2024.
 RUSARBEID_2021 = ("3405", "3403", "3407", "0301", "4601", "5001", "1804", "1577", "4204",
-                  "1103", "3201", "3301", "4003", "1508", "5501")
+                  "1103", "3024", "3005", "3807", "1507", "5401")
 
 
 def _overgang_2021() -> None:
@@ -222,9 +218,10 @@ def _overgang_2024() -> None:
 
 
 def _open_round(key: str, today: dt.date) -> None:
+    # A payment date in the grant year (the demo's choice: the seeds give only 2022's).
     created = grant_service.open_round(key, rounds.RoundDates(
         opens_on=today - dt.timedelta(days=20), deadline=today + dt.timedelta(days=60),
-        grace_days=14))
+        grace_days=14, payment_date=dt.date(today.year - 1, 3, 1)))
     amounts = {"3405": 1_850_000, "1577": 920_000, "0301": 6_400_000, "4601": 3_100_000,
                "5001": 2_750_000, "3403": 1_200_000, "1804": 980_000}
     lines = ["kommunenummer;beløp"] + [f"{n};{a}" for n, a in amounts.items()]
@@ -232,5 +229,4 @@ def _open_round(key: str, today: dt.date) -> None:
                                          actor=DEMO_ACTOR)
     if result.errors:
         raise RuntimeError("; ".join(result.errors))
-    db.session.execute(sa.update(Grant).where(Grant.round_id == created.id)
-                       .values(status=GrantStatus.PAID))
+    payments.pay_round(created, today=today, actor=DEMO_ACTOR)

@@ -8,12 +8,18 @@ the case statuses (services.cases); the raw responses are streamed with `yield_p
 Definitions used in the economy report:
 
 * granted: the grant's amount now (kroner, after any redistribution);
-* paid: the granted amount when the grant has been paid — its status is `paid` or its
-  history has a `paid` event (a paid grant moves on to `reported`/`closed`); else 0;
+* paid out ("Utbetalt") and its date: what was paid to the municipality and when
+  (`Grant.paid_amount`/`paid_on`, recorded by services.payments for every grant, by the
+  round's payment date or a payment file); 0 and empty until paid, and a payment dated
+  after the day the report is made is not counted;
 * reported used, unused: `used_amount` and `unused` of the latest submission (`unused`
   = `received - used_amount` when a version did not store it); empty without one;
-* repayment proposed: the rules' flags still standing (open or claimed), in kroner;
+* repayment proposed: the money at stake by the rules' flags still standing (open or
+  claimed), each krone once and never more than the grant (services.flags.round_proposals,
+  the figure the case page and the claim form show), in kroner; empty without a flag;
 * repayment claimed: the claims not cancelled (claimed or paid), in kroner;
+* repaid ("Tilbakebetalt"): the payments received on those claims; outstanding: claimed
+  less repaid; both empty without a claim;
 * submitted at: the latest submission's time.
 """
 
@@ -27,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -49,10 +56,9 @@ from forms.money import from_ore
 from survey_app.extensions import db
 from survey_app.models import (
     Claim,
+    ClaimPayment,
     Flag,
     Grant,
-    GrantEvent,
-    GrantStatus,
     Municipality,
     Response,
     Round,
@@ -63,8 +69,8 @@ from survey_app.offices import office_name
 from survey_app.questionnaires import all_questionnaires
 from survey_app.services import tracking
 from survey_app.services.cases import case_statuses
+from survey_app.services.flags import round_proposals
 
-STANDING_FLAGS = ("open", "claimed")
 LIVE_CLAIMS = ("claimed", "paid")
 # Case statuses as the economy sheet shows them (bokmål data labels, not UI strings).
 CASE_LABELS = {
@@ -74,6 +80,7 @@ CASE_LABELS = {
     "repaid": "Tilbakebetalt",
 }
 STREAM_BATCH = 200
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ def scope_of(round_: Round, user: User | None) -> Scope:
         return Scope({m.number: m for m in chosen}, "Alle kommuner (kommandolinje)")
     chosen = tracking.scoped_municipalities(round_, user)
     office = getattr(user, "office", None)
-    words = f"Kommuner i {office_name(office)}" if office else "Alle kommuner"
+    words = f"Kommuner i {office_name(office, round_.year)}" if office else "Alle kommuner"
     return Scope({m.number: m for m in chosen}, words)
 
 
@@ -117,11 +124,13 @@ def _sums(model: type[Flag] | type[Claim], statuses: tuple[str, ...],
         .group_by(model.grant_id)).all())
 
 
-def _paid_grants(round_: Round) -> set[int]:
-    return set(db.session.scalars(
-        sa.select(GrantEvent.grant_id).join(Grant)
-        .where(Grant.round_id == round_.id, GrantEvent.status_after == GrantStatus.PAID)
-        .distinct()))
+def _repaid(round_: Round) -> dict[int, int]:
+    """Grant id -> øre paid back on its claims that are not cancelled."""
+    return dict(db.session.execute(
+        sa.select(Claim.grant_id, sa.func.sum(ClaimPayment.amount_ore))
+        .join(Claim, Claim.id == ClaimPayment.claim_id).join(Grant)
+        .where(Grant.round_id == round_.id, Claim.status.in_(LIVE_CLAIMS))
+        .group_by(Claim.grant_id)).all())
 
 
 def versions_in_round(round_: Round) -> tuple[int, ...]:
@@ -152,16 +161,27 @@ def _ore(amount: int | None) -> Decimal | None:
     return None if amount is None else from_ore(int(amount))
 
 
-def economy_rows(round_: Round, scope: Scope) -> Iterator[tuple[Any, ...]]:
-    """One row per grant in scope, by kommunenummer (exports.economy.ECONOMY_COLUMNS)."""
+def _money_back(claimed: int | None, repaid: int | None) -> tuple[Any, ...]:
+    """Claimed, repaid and outstanding in kroner; all empty for a grant without a claim."""
+    if claimed is None:
+        return None, None, None
+    return _ore(claimed), _ore(int(repaid or 0)), _ore(max(int(claimed) - int(repaid or 0), 0))
+
+
+def economy_rows(round_: Round, scope: Scope,
+                 as_of: dt.date | None = None) -> Iterator[tuple[Any, ...]]:
+    """One row per grant in scope, by kommunenummer (exports.economy.ECONOMY_COLUMNS);
+    a payment out dated after ``as_of`` (default: today in Norway) is not yet paid."""
+    as_of = as_of or dt.datetime.now(OSLO).date()
     latest = {number: submission for number, submission in
               db.session.execute(_latest_query(round_))}
-    paid = _paid_grants(round_)
-    proposed = _sums(Flag, STANDING_FLAGS, round_)
+    proposed = {grant_id: p.amount_ore for grant_id, p in round_proposals(round_).items()}
     claimed = _sums(Claim, LIVE_CLAIMS, round_)
+    repaid = _repaid(round_)
     statuses = case_statuses(round_)
     grants = db.session.execute(
-        sa.select(Grant.id, Grant.municipality_number, Grant.amount, Grant.status)
+        sa.select(Grant.id, Grant.municipality_number, Grant.amount, Grant.paid_amount,
+                  Grant.paid_on)
         .where(Grant.round_id == round_.id).order_by(Grant.municipality_number)).all()
     for grant in grants:
         m = scope.municipalities.get(grant.municipality_number)
@@ -169,11 +189,13 @@ def economy_rows(round_: Round, scope: Scope) -> Iterator[tuple[Any, ...]]:
             continue
         submission = latest.get(grant.municipality_number)
         used, unused = _used_unused(submission.answers if submission else None)
-        is_paid = grant.status == GrantStatus.PAID or grant.id in paid
+        is_paid = grant.paid_on is not None and grant.paid_on <= as_of
         status = statuses.get(grant.id)
-        yield (m.number, m.display_name, m.county_name, office_name(m.office) if m.office
-               else "", grant.amount, grant.amount if is_paid else 0, used, unused,
-               _ore(proposed.get(grant.id)), _ore(claimed.get(grant.id)),
+        yield (m.number, m.display_name, m.county_name, office_name(m.office, round_.year)
+               if m.office else "", grant.amount, int(grant.paid_amount or 0) if is_paid else 0,
+               grant.paid_on if is_paid else None, used, unused,
+               _ore(proposed.get(grant.id)),
+               *_money_back(claimed.get(grant.id), repaid.get(grant.id)),
                CASE_LABELS.get(str(status), str(status or "")),
                submission.submitted_at if submission else None)
 
@@ -181,7 +203,8 @@ def economy_rows(round_: Round, scope: Scope) -> Iterator[tuple[Any, ...]]:
 def economy_report(round_: Round, user: User | None, generated_at: dt.datetime,
                    generated_by: str) -> EconomyReport:
     scope = scope_of(round_, user)
-    rows = list(economy_rows(round_, scope))
+    as_of = generated_at.replace(tzinfo=generated_at.tzinfo or dt.UTC).astimezone(OSLO).date()
+    rows = list(economy_rows(round_, scope, as_of))
     return EconomyReport(
         round_key=round_.key, scheme_name=round_.scheme.name("nb"),
         questionnaire=round_.scheme.questionnaire_id,
@@ -202,6 +225,8 @@ def _type_of(question: Question) -> str:
     kind = getattr(getattr(question.expression, "type", None), "kind", None)
     if kind is Kind.NUMBER:
         return "number"
+    if kind is Kind.DATE:
+        return "date"  # a date cell in the xlsx (exports.responses)
     return "boolean" if kind is Kind.BOOL else "text"
 
 
@@ -238,7 +263,8 @@ def _raw_responses(round_: Round, scope: Scope) -> Iterator[RawResponse]:
         m = scope.municipalities[number]
         yield RawResponse(
             meta=(m.number, m.display_name, m.county_name,
-                  office_name(m.office) if m.office else "", s.reference, s.number,
+                  office_name(m.office, round_.year) if m.office else "", s.reference,
+                  s.number,
                   s.questionnaire_version, s.submitted_at, int(s.late)),
             answers=s.answers)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,9 +21,12 @@ import sqlalchemy as sa
 
 from forms.answers import answers_from_json
 from forms.builder import for_expression, render_text
+from forms.rules import RECLAIMS, RuleSet
 from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import (
+    Claim,
+    ClaimStatus,
     Flag,
     FlagEvent,
     FlagStatus,
@@ -36,7 +40,7 @@ from survey_app.models import (
 )
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import rules_for
-from survey_app.rules.repayment import Verdict, evaluate
+from survey_app.rules.repayment import UNDECLARED, Part, Proposal, Verdict, evaluate, proposal
 from survey_app.services import responses, tracking
 from survey_app.services.locking import locked
 from survey_app.services.rounds import grant_context
@@ -135,6 +139,7 @@ def explanation(verdict: Verdict, grant: Grant, facts: Facts) -> dict[str, Any]:
     submission = facts.submission
     return {
         "rule": rule.id, "title": rule.title, "severity": rule.severity,
+        "reclaims": rule.reclaims,  # the part of the grant the amount is
         "condition": rule.condition.source, "amount_expression": rule.amount.source,
         "figures": verdict.figures, "amount_ore": verdict.amount_ore,
         "amount_computed": verdict.computed,
@@ -251,18 +256,46 @@ def evaluate_grant(grant_id: int, today: dt.date, actor: str = SYSTEM) -> FlagSu
         sa.select(Flag).where(Flag.grant_id == grant.id))}
     for verdict in evaluate(rule_set, facts.values, phases(grant.round, today)):
         _outcome(summary, _apply(existing.get(verdict.rule.id), verdict, grant, facts, actor))
+    if actor == "submit" and (summary.raised or summary.updated or summary.resolved):
+        # The deadline job records its run per round; a submit's own run per grant.
+        audit.record("flags.evaluate-on-submit", "grant", grant.id,
+                     after={"raised": summary.raised, "updated": summary.updated,
+                            "resolved": summary.resolved})
     db.session.commit()
     return summary
 
 
 def evaluate_after_submit(grant_id: int) -> None:
     """The rules on a fresh submission. The submission is stored already: a failure here
-    is logged and left to the deadline job, never shown to the municipality as an error."""
+    is logged and left to the deadline job, never shown to the municipality as an error.
+
+    Run after the receipt has gone to the browser (report.views.send). The grant is judged
+    without a lock first, as the deadline job does; only when a flag would change is it
+    locked and evaluated again on its latest state, so the usual submit (nothing to flag)
+    writes nothing here and never waits for a lock."""
+    today = dt.date.today()
     try:
-        evaluate_grant(grant_id, dt.date.today(), actor="submit")
+        if not _flags_would_change(grant_id, today):
+            db.session.rollback()  # only read: end the transaction
+            return
+        evaluate_grant(grant_id, today, actor="submit")
     except Exception:
         db.session.rollback()
         log.exception("flags for grant %s not evaluated after submit", grant_id)
+
+
+def _flags_would_change(grant_id: int, today: dt.date) -> bool:
+    """Whether `evaluate_grant` would change a flag of the grant now (see `_settled`)."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        return False
+    rule_set = rules_for(grant.round.scheme.questionnaire_id)
+    if rule_set is None or grant.status == GrantStatus.OPTED_OUT:
+        return False
+    existing = {f.rule_id: f for f in db.session.scalars(
+        sa.select(Flag).where(Flag.grant_id == grant.id))}
+    verdicts = evaluate(rule_set, facts_of(grant).values, phases(grant.round, today))
+    return not all(_settled(existing.get(v.rule.id), v) for v in verdicts)
 
 
 def _settled(flag: Flag | None, verdict: Verdict) -> bool:
@@ -323,3 +356,45 @@ def flags_of(round_: Round) -> list[tuple[str, Flag]]:
 def whole_kroner(ore: int) -> int:
     """Øre to whole kroner, rounded half up (for lists; the flag keeps its øre)."""
     return (ore + 50) // 100
+
+
+# ---- proposals: the money at stake on a grant, each krone once --------------------------------
+
+STANDING = (FlagStatus.OPEN, FlagStatus.CLAIMED)  # flags that still propose money back
+
+
+def part_of(flag: Flag, rule_set: RuleSet | None) -> Part:
+    """The part of the grant a flag reclaims: as recorded when it was raised or last
+    updated; for a flag recorded before rules declared parts, its rule's part now."""
+    reclaims = flag.explanation.get("reclaims")
+    if reclaims not in RECLAIMS:
+        rule = next((r for r in rule_set.rules if r.id == flag.rule_id),
+                    None) if rule_set else None
+        reclaims = rule.reclaims if rule is not None else UNDECLARED
+    return Part(flag.rule_id, str(reclaims), flag.amount_ore)
+
+
+def proposal_of(flags: Iterable[Flag], grant_amount: int, rule_set: RuleSet | None) -> Proposal:
+    """One grant's proposal from its flags (those standing: open or claimed) and its
+    amount in kroner. The claim form, the flags list, the case page and the economy
+    export all come here, so they show the same figure."""
+    parts = [part_of(f, rule_set) for f in flags if f.status in STANDING]
+    return proposal(parts, grant_amount * 100)
+
+
+def round_proposals(round_: Round) -> dict[int, Proposal]:
+    """Grant id -> proposal for every grant of the round with a standing flag (one query)."""
+    rule_set = rules_for(round_.scheme.questionnaire_id)
+    found: dict[int, tuple[int, list[Flag]]] = {}
+    for amount, flag in db.session.execute(
+            sa.select(Grant.amount, Flag).join(Grant, Grant.id == Flag.grant_id)
+            .where(Grant.round_id == round_.id, Flag.status.in_(STANDING))
+            .order_by(Flag.grant_id, Flag.rule_id)).all():
+        found.setdefault(flag.grant_id, (amount, []))[1].append(flag)
+    return {grant_id: proposal_of(flags, amount, rule_set)
+            for grant_id, (amount, flags) in found.items()}
+
+
+def claimed_ore(claims: Iterable[Claim]) -> int:
+    """What a grant's claims cover: every claim that is not cancelled."""
+    return sum(c.amount_ore for c in claims if c.status != ClaimStatus.CANCELLED)

@@ -6,15 +6,14 @@ audit log in the same transaction, and keeps money in whole kroner: the allocati
 themselves live in ``survey_app.rules.allocation``; this module reads files, checks them
 against the register and the round, and stores the result.
 
-Files are CSV (``;`` or ``,`` separated, UTF-8 or Windows-1252) or XLSX (first sheet, the
-header in the first row). Problems are reported as ``line N: reason``, every one of them.
+Files are read by ``survey_app.tabular`` (CSV separated by ``;``, or strictly by ``,``;
+UTF-8 or Windows-1252; or XLSX, first sheet, header in the first row; capped in size and
+rows). Problems are reported as ``line N: reason``, every one of them.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,20 +23,26 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from forms.money import NumberError, parse_amount, parse_integer, parse_percent
-from survey_app import audit
+from survey_app import audit, tabular
 from survey_app.extensions import db
-from survey_app.models import Grant, GrantEvent, GrantStatus, Municipality, Position, Round, Scheme
+from survey_app.models import (
+    AllocationKey,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+    KeyKind,
+    Municipality,
+    Position,
+    Round,
+    Scheme,
+)
 from survey_app.rules import allocation
-from survey_app.services import register, rounds
+from survey_app.services import register, rounds, scheme_rules
 
 SYSTEM = "system"
-TRANSITIONAL_SLUG = "kommunalt-rusarbeid-overgang"
-RUSARBEID_CHAPTER_POST = "765.62"
-ANY_YEAR = "any"  # position_rates key for a flat rate whatever the year in the track
-
-# Rates from the calls for applications (docs/domain.md, B.): kroner per 100 % position.
-TRACK_RATES = {"1": 660_000, "2": 550_000, "3": 440_000, "4": 330_000}
-TRANSITIONAL_RATES_FROM_2023 = {ANY_YEAR: 330_000}
+# position_rates key for a flat rate whatever the year in the track. The rates themselves
+# are configuration: `position_rates` in questionnaires/schemes/schemes.yaml.
+ANY_YEAR = scheme_rules.ANY_YEAR
 
 # Accepted header names (lower case) for each column, the first one being canonical.
 COLUMNS = {
@@ -48,7 +53,8 @@ COLUMNS = {
     "percent": ("percent", "prosent", "stillingsprosent"),
     "track_year": ("track_year", "år_i_løpet", "år"),
 }
-_NUMBER = re.compile(r"\d{4}")
+_NUMBER = tabular.KOMMUNENUMMER
+_WEIGHT = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
 T = TypeVar("T")
 
 
@@ -62,17 +68,13 @@ class ImportResult:
 
     errors: list[str] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
-    used_year: int | None = None  # the register numbering the file was checked against
 
     @property
     def total(self) -> int:
         return sum(g.amount for g in self.grants)
 
 
-@dataclass(frozen=True)
-class Row:
-    line: int
-    values: dict[str, str]
+Row = tabular.Record
 
 
 # ---- reading files ---------------------------------------------------------------------
@@ -81,68 +83,10 @@ class Row:
 def read_rows(data: str | bytes, filename: str, columns: Iterable[str]) -> list[Row]:
     """The data rows of a CSV or XLSX file as canonical column → text, with line numbers.
 
-    Raises GrantError when the file cannot be read or its header lacks a column.
+    Raises tabular.TableError, with every problem, when the file cannot be imported.
     """
-    if filename.lower().endswith(".xlsx"):
-        table = _xlsx_table(data if isinstance(data, bytes) else data.encode())
-    else:
-        table = _csv_table(register.decode(data) if isinstance(data, bytes) else data)
-    if not table:
-        raise GrantError(f"{filename} is empty.")
-    header = _header(table[0][1], tuple(columns))
-    rows = []
-    for line, cells in table[1:]:
-        values = {name: (cells[i] if i < len(cells) else "").strip()
-                  for name, i in header.items()}
-        if any(values.values()):
-            rows.append(Row(line, values))
-    return rows
-
-
-def _csv_table(text: str) -> list[tuple[int, list[str]]]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = ";" if ";" in first or "," not in first else ","
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    return [(reader.line_num, row) for row in reader]
-
-
-def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook  # only needed for spreadsheets
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise GrantError(f"The file is not a readable .xlsx workbook ({error}).") from error
-    sheet = workbook.worksheets[0]
-    table = [(line, [_cell_text(v) for v in row])
-             for line, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    workbook.close()
-    return table
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a person would have typed into a CSV file."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, float):
-        return repr(value)  # the shortest exact-looking text, not a binary expansion
-    return str(value)
-
-
-def _header(cells: list[str], wanted: tuple[str, ...]) -> dict[str, int]:
-    names = [c.strip().lower() for c in cells]
-    found: dict[str, int] = {}
-    for column in wanted:
-        index = next((names.index(a) for a in COLUMNS[column] if a in names), None)
-        if index is not None:
-            found[column] = index
-    missing = [c for c in wanted if c not in found and c != "title"]
-    if missing:
-        raise GrantError(f"line 1: the header lacks {', '.join(missing)} "
-                         f"(expected {';'.join(wanted)})")
-    return found
+    return tabular.read_records(data, filename, {c: COLUMNS[c] for c in columns},
+                                optional=("title",))
 
 
 # ---- checking values -------------------------------------------------------------------
@@ -150,21 +94,31 @@ def _header(cells: list[str], wanted: tuple[str, ...]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Numbering:
-    """The municipalities valid in a round's grant year, and the numbering actually used."""
+    """The municipalities in force on 1 January of a round's grant year; no other year's.
+
+    ``refusal`` says why there are none (no register for that year): every import and
+    allocation is then refused with that reason, never checked against another numbering.
+    """
 
     year: int
-    used_year: int | None
     names: dict[str, str]
+    refusal: str | None = None
 
     @classmethod
     def for_year(cls, year: int) -> Numbering:
         selection = register.municipalities_for_year(year)
-        return cls(year, selection.used_year,
-                   {m.number: m.display_name for m in selection.municipalities})
+        return cls(year, {m.number: m.display_name for m in selection.municipalities},
+                   None if selection.found else selection.refusal)
+
+    def require(self) -> None:
+        """Raise GrantError when the year has no register."""
+        if self.refusal:
+            raise GrantError(self.refusal)
 
     def check(self, text: str) -> tuple[str, str | None]:
         """The kommunenummer, and the reason it cannot be used (None when it can)."""
-        number = text.zfill(4) if text.isdigit() and len(text) == 3 else text  # Excel drops 0
+        # Excel drops a leading 0 (301 for 0301); only ASCII digits are a number.
+        number = text.zfill(4) if tabular.ascii_digits(text) and len(text) == 3 else text
         if not _NUMBER.fullmatch(number):
             return number, f"kommunenummer {text!r} must be four digits"
         if number in self.names:
@@ -172,14 +126,32 @@ class Numbering:
         entry = register.current_entry(number)
         if entry is None:
             return number, f"unknown kommunenummer {number}"
-        return number, (f"kommunenummer {number} ({entry.name}) is not valid in {self.year} "
-                        f"(valid {_period(entry)})")
+        return number, (f"kommunenummer {number} ({entry.name}) is of another year's "
+                        f"numbering, not valid on 1 January {self.year} (valid "
+                        f"{_period(entry)}){self._then(number)}")
+
+    def _then(self, number: str) -> str:
+        """``; in 2022 the number is 3001 Halden`` by the correspondence, when it says."""
+        related = sorted(n for n in register.related_numbers(number) if n in self.names)
+        if not related:
+            return ""
+        return f"; in {self.year} the number is " + " or ".join(
+            f"{n} {self.names[n]}" for n in related)
 
     def name(self, number: str) -> str:
         if number in self.names:
             return self.names[number]
         entry = register.current_entry(number)
         return entry.display_name if entry else ""
+
+    def uncovered(self, numbers: Iterable[str]) -> str | None:
+        """Why a key naming ``numbers`` does not cover the year's municipalities, if so."""
+        missing = sorted(set(self.names) - set(numbers))
+        if not missing:
+            return None
+        return (f"the key does not cover every municipality of {self.year}: {len(missing)} "
+                f"missing ({', '.join(f'{n} {self.names[n]}' for n in missing)}); give "
+                "each of them a weight (0 for none)")
 
 
 def _period(entry: Municipality) -> str:
@@ -201,6 +173,8 @@ def whole_kroner(text: str) -> int:
 def parse_weight(text: str) -> Decimal:
     """A key weight such as ``12 345`` or ``0,0123``; ValueError if not a number ≥ 0."""
     tidy = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not _WEIGHT.fullmatch(tidy):  # Decimal() alone takes ٣, 1_0, 1e9 and NaN
+        raise ValueError(f"weight {text!r} is not a number (digits 0-9 and one , or .)")
     try:
         value = Decimal(tidy)
     except InvalidOperation as error:
@@ -248,15 +222,27 @@ def _existing_check(round_: Round) -> Callable[[str], None]:
 
 def import_grants(round_: Round, data: str | bytes, filename: str,
                   actor: str = SYSTEM) -> ImportResult:
-    """Add the grants listed in a file (``kommunenummer;amount``), all or nothing."""
+    """Add the grants listed in a file (``kommunenummer;amount``), all or nothing.
+
+    The Directorate's own allocation list is itself the round's key: each grant keeps its
+    listed amount as its weight, so an opt-out shares the money by the list (largest
+    remainder). A list imported into an empty round becomes the round's key, named
+    after the file; a later list adds to it. A round allocated by another key refuses.
+    A list need not name every municipality (most schemes grant to the applicants); a
+    key file for `allocate` must.
+    """
     result = ImportResult()
+    numbering = Numbering.for_year(round_.year)
     try:
+        numbering.require()
+        key = _list_key(round_, filename)
         rows = read_rows(data, filename, ("kommunenummer", "amount"))
     except GrantError as error:
         result.errors.append(str(error))
         return result
-    numbering = Numbering.for_year(round_.year)
-    result.used_year = numbering.used_year
+    except tabular.TableError as error:
+        result.errors.extend(error.problems)
+        return result
     is_new = _existing_check(round_)
 
     def amount(row: Row, number: str) -> int:
@@ -266,11 +252,41 @@ def import_grants(round_: Round, data: str | bytes, filename: str,
     amounts, result.errors = _check_rows(rows, numbering, amount)
     if result.errors:
         return result
-    result.grants = [_new_grant(round_, n, a, actor, "imported") for n, a in amounts.items()]
+    result.grants = [_new_grant(round_, n, a, actor, "imported", weight=str(a))
+                     for n, a in amounts.items()]
+    if key is not None:
+        key.entries += len(result.grants)
     audit.record("grants.import", "round", round_.key,
-                 after={"file": filename, "grants": len(result.grants), "total": result.total})
+                 after={"file": filename, "grants": len(result.grants), "total": result.total,
+                        "key": key.name if key else None})
     db.session.commit()
     return result
+
+
+def round_key(round_: Round) -> AllocationKey | None:
+    """The key the round's grants were made by, if it has one."""
+    return db.session.scalar(sa.select(AllocationKey).where(AllocationKey.round_id == round_.id))
+
+
+def _list_key(round_: Round, filename: str) -> AllocationKey | None:
+    """The round's allocation-list key to add to: made for an empty round; refused for a
+    round allocated by a key file or population; None for a round with grants but no key
+    (made before keys were recorded)."""
+    key = round_key(round_)
+    if key is not None and key.kind != KeyKind.LIST:
+        raise GrantError(
+            f"The round {round_.key} was allocated by the key {key.description}; a grant "
+            "from a list would not share in its redistributions. Use `grants opt-out`, or "
+            "allocate a new round by the list.")
+    if key is not None:
+        key.source = f"{key.source}, {filename}"[:255]
+        return key
+    if round_.grants:
+        return None
+    key = AllocationKey(round=round_, name=filename[:120], kind=KeyKind.LIST, source=filename,
+                        register_year=round_.year, entries=0, created_by=SYSTEM)
+    db.session.add(key)
+    return key
 
 
 def _new_grant(round_: Round, number: str, amount: int, actor: str, reason: str,
@@ -286,58 +302,92 @@ def _new_grant(round_: Round, number: str, amount: int, actor: str, reason: str,
 # ---- allocation by key -----------------------------------------------------------------
 
 
-def read_key(round_: Round, data: str | bytes, filename: str
-             ) -> tuple[dict[str, Decimal], list[str]]:
-    """The weights of a key file (``kommunenummer;weight``) and every problem in it."""
+@dataclass(frozen=True)
+class Key:
+    """An allocation key as named data: what it is called, what kind, where it is from."""
+
+    name: str
+    kind: KeyKind
+    source: str
+    weights: Mapping[str, Decimal | int]
+
+
+def read_key(round_: Round, data: str | bytes, filename: str, name: str | None = None
+             ) -> tuple[Key | None, list[str]]:
+    """A key file (``kommunenummer;weight``) for the round, and every problem in it.
+
+    The key must give a weight (0 for none) to every municipality of the round's grant
+    year, in that year's numbering; a missing one is a problem, not a silent 0.
+    """
+    numbering = Numbering.for_year(round_.year)
     try:
+        numbering.require()
         rows = read_rows(data, filename, ("kommunenummer", "weight"))
     except GrantError as error:
-        return {}, [str(error)]
-    weights, errors = _check_rows(rows, Numbering.for_year(round_.year),
+        return None, [str(error)]
+    except tabular.TableError as error:
+        return None, error.problems
+    weights, errors = _check_rows(rows, numbering,
                                   lambda row, _number: parse_weight(row.values["weight"]))
-    return weights, errors
+    seen = {numbering.check(row.values["kommunenummer"])[0] for row in rows}
+    uncovered = numbering.uncovered(seen)
+    if uncovered:
+        errors.append(uncovered)
+    if errors:
+        return None, errors
+    return Key(name or filename, KeyKind.WEIGHTS, filename, weights), []
 
 
-def population_key(year: int) -> dict[str, int]:
-    """Inhabitants of each municipality in the numbering valid in ``year`` (or nearest)."""
-    selection = register.municipalities_for_year(year)
-    missing = [m.number for m in selection.municipalities if m.population is None]
+POPULATION = "population"
+
+
+def population_key(year: int) -> Key:
+    """The key called population: inhabitants of each municipality in the register in
+    force on 1 January ``year``. Only ever used when asked for by this name."""
+    numbering = Numbering.for_year(year)
+    numbering.require()
+    municipalities = register.register_for_year(year)
+    missing = [m.number for m in municipalities if m.population is None]
     if missing:
         raise GrantError(f"The register has no population for {', '.join(missing)}; "
-                         "give a key file with --key instead.")
-    if not selection.municipalities:
-        raise GrantError("No municipality register is loaded; import one first.")
-    return {m.number: int(m.population or 0) for m in selection.municipalities}
+                         "give a key file with --key FILE instead.")
+    return Key(POPULATION, KeyKind.POPULATION, f"register {year}",
+               {m.number: int(m.population or 0) for m in municipalities})
 
 
-def allocate(round_: Round, total: int,
-             weights: Mapping[str, Decimal | int] | None = None,
-             actor: str = SYSTEM) -> list[Grant]:
-    """Make every grant of the round from a pot, by a key (the population when none).
+def allocate(round_: Round, total: int, key: Key, actor: str = SYSTEM) -> list[Grant]:
+    """Make every grant of the round from a pot by a named key.
 
     The sum equals ``total`` to the krone (largest remainder); each grant keeps its
-    weight so that an opt-out redistributes by the same key.
+    weight and the round keeps the key's name, so an opt-out redistributes by the same
+    key. The key must cover every municipality of the grant year's register.
     """
     if round_.grants:
         raise GrantError(
             f"The round {round_.key} already has {len(round_.grants)} grants, and an "
             "allocation makes all grants of a round at once. Use `grants opt-out` for a "
-            "municipality that declines, or `grants import` to add single grants.")
-    key = dict(weights) if weights is not None else population_key(round_.year)
+            "municipality that declines.")
     numbering = Numbering.for_year(round_.year)
-    unknown = sorted(n for n in key if numbering.check(n)[1])
+    numbering.require()
+    unknown = sorted(n for n in key.weights if numbering.check(n)[1])
     if unknown:
-        raise GrantError(f"The key names municipalities not valid in {round_.year}: "
-                         f"{', '.join(unknown)}.")
+        raise GrantError(f"The key names municipalities not valid on 1 January "
+                         f"{round_.year}: {', '.join(unknown)}.")
+    uncovered = numbering.uncovered(key.weights)
+    if uncovered:
+        raise GrantError(f"Refused: {uncovered}.")
     try:
-        shares = allocation.allocate_by_key(total, key)
+        shares = allocation.allocate_by_key(total, key.weights)
     except (TypeError, ValueError) as error:
         raise GrantError(str(error)) from error
-    grants = [_new_grant(round_, n, shares[n], actor, "allocated", weight=str(key[n]))
-              for n in sorted(key) if key[n] > 0]
+    grants = [_new_grant(round_, n, shares[n], actor, "allocated", weight=str(key.weights[n]))
+              for n in sorted(key.weights) if key.weights[n] > 0]
+    db.session.add(AllocationKey(
+        round=round_, name=key.name[:120], kind=key.kind, source=key.source[:255],
+        register_year=round_.year, entries=len(key.weights), created_by=actor))
     audit.record("grants.allocate", "round", round_.key,
-                 after={"total": total, "grants": len(grants),
-                        "key": "population" if weights is None else "file"})
+                 after={"total": total, "grants": len(grants), "key": key.name,
+                        "kind": str(key.kind), "source": key.source})
     db.session.commit()
     return grants
 
@@ -350,7 +400,9 @@ def opt_out(round_: Round, number: str, actor: str = SYSTEM, today: dt.date | No
     """A municipality declines: its grant becomes 0 and the others share the pot again.
 
     The pot is what the allocated grants add up to now, so it stays the same; the
-    money is shared by the weights stored at allocation. Returns the changed grants.
+    money is shared by the round's key, whichever it is (key file, allocation list or
+    population): the weights stored on the grants when they were made, to the krone by
+    largest remainder. Returns the changed grants.
     """
     grant = _grant_to_decline(round_, number)
     late = _opt_out_late(round_, today or dt.date.today(), force)
@@ -361,12 +413,14 @@ def opt_out(round_: Round, number: str, actor: str = SYSTEM, today: dt.date | No
         amounts = allocation.reallocate_after_opt_out(pot, weights, [number])
     except ValueError as error:
         raise GrantError(str(error)) from error
+    key = round_key(round_)
     reason = f"opt-out of {number}" + (f" (forced: {late})" if late else "")
     changed = [g for g in active if _change(g, amounts[g.municipality_number], actor, reason,
                                             declined=g is grant)]
     audit.record("grant.opt-out", "grant", f"{round_.key}/{number}",
                  before={"amount": declined_amount},
-                 after={"amount": 0, "redistributed_to": len(changed) - 1, "forced": force})
+                 after={"amount": 0, "redistributed_to": len(changed) - 1, "forced": force,
+                        "key": key.name if key else None})
     db.session.commit()
     return changed
 
@@ -401,7 +455,8 @@ def _stored_weights(round_: Round, grants: list[Grant]) -> dict[str, Decimal]:
     if without:
         raise GrantError(
             f"{len(without)} grants in {round_.key} have no allocation weight (they were "
-            "imported or computed from positions), so there is no key to redistribute by.")
+            "computed from positions, or made before keys were recorded), so there is no key "
+            "to redistribute by.")
     return {g.municipality_number: Decimal(str(g.weight)) for g in grants}
 
 
@@ -420,15 +475,6 @@ def _change(grant: Grant, amount: int, actor: str, reason: str, *, declined: boo
 # ---- grants per position (765.62) --------------------------------------------------------
 
 
-def default_rates(slug: str, chapter_post: str, year: int) -> dict[str, int] | None:
-    """The rates of the calls for applications for 765.62 rounds; None for other schemes."""
-    if chapter_post != RUSARBEID_CHAPTER_POST:
-        return None
-    if slug == TRANSITIONAL_SLUG and year >= 2023:
-        return dict(TRANSITIONAL_RATES_FROM_2023)
-    return dict(TRACK_RATES)
-
-
 def position_rates(round_: Round) -> allocation.PositionRates:
     rates = round_.position_rates
     if not rates:
@@ -439,12 +485,14 @@ def position_rates(round_: Round) -> allocation.PositionRates:
     return allocation.PositionRates(per_year={int(k): int(v) for k, v in rates.items()})
 
 
-def rusarbeid_grant_years(number: str) -> list[int]:
-    """The years in which a municipality had a 765.62 grant (any of its schemes)."""
+def chapter_grant_years(chapter_post: str, number: str) -> list[int]:
+    """The years in which a municipality had a grant of a chapter/post (any scheme of it,
+    e.g. both 765.62 schemes), not counting grants it declined. Grants made under an
+    earlier number count: Tromsø 5501's 2021 grant was to 5401 (register.earlier_numbers)."""
     return list(db.session.scalars(
         sa.select(Round.year).join(Grant).join(Scheme)
-        .where(Scheme.chapter_post == RUSARBEID_CHAPTER_POST,
-               Grant.municipality_number == number,
+        .where(Scheme.chapter_post == chapter_post,
+               Grant.municipality_number.in_(sorted(register.earlier_numbers(number))),
                Grant.status != GrantStatus.OPTED_OUT)))
 
 
@@ -465,22 +513,30 @@ def _position(row: Row, rates: allocation.PositionRates) -> Position:
 
 
 def _position_checker(round_: Round) -> Callable[[Row, str], Position]:
+    """A row check by the round's rates and its scheme's rules (schemes.yaml): who may
+    apply, and which positions the scheme continues."""
     rates = position_rates(round_)
     is_new = _existing_check(round_)
-    transitional = round_.scheme.slug == TRANSITIONAL_SLUG
-    eligible: dict[str, allocation.Eligibility] = {}
+    rules = rounds.scheme_rules(round_.scheme.slug)
+    chapter_post = round_.scheme.chapter_post
+    refusals: dict[str, str | None] = {}
 
     def check(row: Row, number: str) -> Position:
         is_new(number)
-        if transitional and _NUMBER.fullmatch(number):
-            verdict = eligible.setdefault(number, allocation.transitional_eligibility(
-                number, rusarbeid_grant_years(number)))
-            if not verdict.eligible:
-                raise ValueError(f"{number} may not apply: {verdict.reason}")
+        if rules.checks_recipients(round_.year) and _NUMBER.fullmatch(number):
+            if number not in refusals:
+                refusals[number] = rules.recipient_refusal(
+                    number, chapter_post, chapter_grant_years(chapter_post, number))
+            if refusals[number]:
+                raise ValueError(refusals[number])
         try:
-            return _position(row, rates)
+            position = _position(row, rates)
         except NumberError as error:
             raise ValueError(f"percent {row.values['percent']!r}: {error.text('en')}") from error
+        refusal = rules.position_refusal(round_.year, position.track_year)
+        if refusal:
+            raise ValueError(refusal)
+        return position
 
     return check
 
@@ -493,14 +549,17 @@ def import_positions(round_: Round, data: str | bytes, filename: str,
     round's rates, rounded once (rules.allocation.grant_for_positions).
     """
     result = ImportResult()
+    numbering = Numbering.for_year(round_.year)
     try:
+        numbering.require()
         rows = read_rows(data, filename, ("kommunenummer", "title", "percent", "track_year"))
         check = _position_checker(round_)
+    except tabular.TableError as error:
+        result.errors.extend(error.problems)
+        return result
     except GrantError as error:
         result.errors.append(str(error))
         return result
-    numbering = Numbering.for_year(round_.year)
-    result.used_year = numbering.used_year
     by_number: dict[str, list[Position]] = {}
     for row in rows:  # several rows per municipality are allowed here: check one by one
         found, errors = _check_rows([row], numbering, check)
@@ -531,11 +590,10 @@ def _grant_from_positions(round_: Round, number: str, positions: list[Position],
 
 def open_round(key: str, dates: rounds.RoundDates, budget: int | None = None,
                rates: dict[str, int] | None = None) -> Round:
-    """Create a round (with the call's position rates for 765.62 when none are given)."""
+    """Create a round; without ``rates``, with those the schemes file gives its year."""
     slug, year = rounds.parse_round_key(key)
-    scheme = rounds.find_scheme(slug)
     if rates is None:
-        rates = default_rates(scheme.slug, scheme.chapter_post, year)
+        rates = rounds.scheme_rules(slug).rates_for(year)
     created = rounds.create_round(key, dates, budget=budget, position_rates=rates)
     audit.record("round.create", "round", created.key, after=round_facts(created))
     db.session.commit()

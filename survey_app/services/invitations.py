@@ -43,7 +43,8 @@ from survey_app.models import (
     User,
     UserMunicipality,
 )
-from survey_app.services.register import current_entry
+from survey_app.services.authority import signer
+from survey_app.services.register import entry_of_grant
 
 INVITATION_STEP = 0
 # Reminder steps: (step, first day it is due, counted from the deadline). Only the latest
@@ -181,7 +182,7 @@ def _claim(recipient_id: int, step: int, now: dt.datetime) -> int | None:
 
 
 def _language(grant: Grant) -> str:
-    municipality = current_entry(grant.municipality_number)
+    municipality = entry_of_grant(grant)  # its målform in the grant year
     return "nn" if municipality is not None and municipality.written_standard == "nn" else "nb"
 
 
@@ -189,14 +190,15 @@ def compose(template: str, grant: Grant, recipient: Recipient, *, base_url: str,
             link: str | None, step: int = INVITATION_STEP) -> tuple[str, str]:
     """(subject, body) from `mail/<template>.<nb|nn>.txt`; its first line is the subject."""
     language = _language(grant)
-    municipality = current_entry(grant.municipality_number)
+    municipality = entry_of_grant(grant)
     round_ = grant.round
     text = current_app.jinja_env.get_template(f"mail/{template}.{language}.txt").render(
         municipality=municipality.display_name if municipality else grant.municipality_number,
         scheme=round_.scheme.name(language), year=round_.year,
         amount=format_amount(grant.amount, language),
         deadline=round_.deadline.strftime("%d.%m.%Y"), link=link, step=step,
-        login_url=base_url.rstrip("/") + "/logg-inn", postbox=recipient.kind == "postbox")
+        login_url=base_url.rstrip("/") + "/logg-inn", postbox=recipient.kind == "postbox",
+        signer=signer(grant, language))
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"
 
@@ -311,7 +313,10 @@ def use_invitation(token: str, now: dt.datetime) -> LinkCheck:
         return LinkCheck("expired", invitation, user)
     if invitation.opened_at is None:
         invitation.opened_at = now
-        db.session.commit()
+    # Every opening is on the record: a link opened again, or from elsewhere, shows.
+    audit.record("invitation.opened", "invitation", invitation.id,
+                 after={"grant": invitation.recipient.grant_id})
+    db.session.commit()
     return LinkCheck("valid", invitation, user)
 
 

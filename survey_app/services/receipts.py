@@ -3,6 +3,7 @@ and the receipt mail to the person who submitted and the municipality's post box
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from survey_app.extensions import db
 from survey_app.mail import queue_mail
 from survey_app.models import Grant, Mailbox, Municipality, OutboxMail, Submission
 from survey_app.services import responses
+from survey_app.services.rounds import grant_context
 
 # A Unicode font when the system has one (Debian: fonts-dejavu-core); otherwise the PDF
 # core font, which covers Norwegian letters (Latin-1) but not every dash or quote.
@@ -29,13 +31,15 @@ class Line:
     answer: str
 
 
-def receipt_lines(grant: Grant, submission: Submission, language: str) -> list[Line]:
+def receipt_lines(grant: Grant, submission: Submission, language: str,
+                  context: Mapping[str, object] | None = None) -> list[Line]:
     """Every answered question as `section, label, answer`, in the questionnaire's order
-    and in the version the answers were given in."""
+    and in the version the answers were given in (`context`: the grant's `context_of`,
+    when the caller has it)."""
     questionnaire = responses.questionnaire_version(submission.questionnaire_id,
                                                     submission.questionnaire_version)
     answers = answers_from_json(questionnaire, submission.answers)
-    context = responses.context_of(grant)
+    context = context if context is not None else responses.context_of(grant)
     lines = []
     for section in questionnaire.sections:
         title = render_text(section.title, language, context)
@@ -101,8 +105,8 @@ def queue_receipt(grant: Grant, municipality: Municipality, submission: Submissi
     with force_locale(language):
         heading = render_template("report/receipt_heading.txt", grant=grant, m=municipality,
                                   submission=submission, language=language)
-        body = render_template("mail/receipt.txt", heading=heading,
-                               lines=receipt_lines(grant, submission, language))
+        lines = receipt_lines(grant, submission, language, grant_context(grant, municipality))
+        body = render_template("mail/receipt.txt", heading=heading, lines=lines)
     subject = heading.splitlines()[0]
     return [queue_mail(address, subject, body, kind="receipt", grant_id=grant.id)
             for address in dict.fromkeys(to)]

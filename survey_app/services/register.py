@@ -3,14 +3,16 @@
 Import files are SSB-style semicolon CSV with the columns
 ``kommunenummer;navn;fylke;gyldig_fra;gyldig_til`` and, optionally,
 ``navn_samisk_kvensk``, ``malform`` and ``innbyggere`` (the shipped register has them).
-An import is all or nothing: every bad row is reported with its line and reason.
+An import is all or nothing: every bad row is reported with its line and reason. The file
+is read by ``survey_app.tabular`` (so an .xlsx with these columns is read too, and the
+same caps and rules apply as for every import).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,16 +20,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from survey_app import audit
+from survey_app import audit, tabular
 from survey_app.extensions import db
-from survey_app.models import Municipality
+from survey_app.models import Grant, Municipality
 from survey_app.offices import County, find_county
 
 SHIPPED_REGISTER = Path(__file__).resolve().parent.parent / "data" / "municipalities.csv"
 REQUIRED_COLUMNS = ("kommunenummer", "navn", "fylke", "gyldig_fra", "gyldig_til")
+OPTIONAL_COLUMNS = ("navn_samisk_kvensk", "malform", "innbyggere")
 _STANDARDS = {"nb": "nb", "bokmål": "nb", "nn": "nn", "nynorsk": "nn",
               "neutral": "neutral", "nøytral": "neutral", "": ""}
-_NUMBER = re.compile(r"\d{4}")
+_NUMBER = tabular.KOMMUNENUMMER
 
 
 @dataclass(frozen=True)
@@ -60,37 +63,26 @@ class ImportResult:
 def parse_date(text: str) -> dt.date:
     """``2024-01-01`` or ``01.01.2024``; raises ValueError otherwise."""
     text = text.strip()
-    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
+    if not text.isascii():  # int() and `\d` would read ٠١.٠١.٢٠٢٤ as a date
+        raise ValueError(f"{text!r} is not a date")
+    if re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}", text):
         day, month, year = (int(p) for p in text.split("."))
         return dt.date(year, month, day)
     return dt.date.fromisoformat(text)
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as older SSB exports use."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
-
-
-def parse_register(text: str) -> ImportResult:
+def parse_register(data: str | bytes, filename: str = "register.csv") -> ImportResult:
     """Check every row of a register file; a pure function, it touches no database."""
     result = ImportResult()
-    reader = csv.DictReader(io.StringIO(text), delimiter=";")
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        result.errors.append(
-            f"line 1: the header lacks {', '.join(missing)} "
-            f"(expected {';'.join(REQUIRED_COLUMNS)})")
+    columns = {c: (c,) for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+    try:
+        records = tabular.read_records(data, filename, columns, optional=OPTIONAL_COLUMNS)
+    except tabular.TableError as error:
+        result.errors.extend(error.problems)
         return result
-    reader.fieldnames = header
     seen: dict[tuple[str, dt.date], int] = {}
-    for line, raw in enumerate(reader, start=2):
-        values = {k: (v or "").strip() for k, v in raw.items() if k}
-        if not any(values.values()):
-            continue
+    for record in records:
+        line, values = record.line, record.values
         row, problems = _parse_row(line, values)
         result.errors.extend(f"line {line}: {p}" for p in problems)
         if row is None:
@@ -118,7 +110,7 @@ def _parse_row(line: int, v: dict[str, str]) -> tuple[RegisterRow | None, list[s
     if standard is None:
         problems.append(f"malform {v['malform']!r} must be nb, nn or neutral")
     population = v.get("innbyggere", "").replace(" ", "")
-    if population and not population.isdigit():
+    if population and not tabular.ascii_digits(population):
         problems.append(f"innbyggere {population!r} is not a whole number")
     if problems or county is None or valid_from is None or standard is None:
         return None, problems
@@ -177,13 +169,13 @@ def _same(row: RegisterRow, m: Municipality) -> bool:
     return (m.name, m.county_number, m.valid_to) == (row.name, row.county_number, row.valid_to)
 
 
-def import_register(text: str, *, source: str) -> ImportResult:
+def import_register(data: str | bytes, *, source: str) -> ImportResult:
     """Check a register file against itself and the database, then add it all or nothing.
 
     Rows identical to registered entries count as unchanged, so re-importing a file
     (as ``demo seed`` does with the shipped register) changes nothing.
     """
-    result = parse_register(text)
+    result = parse_register(data, source)
     existing = db.session.scalars(sa.select(Municipality)).all()
     by_number: dict[str, list[Municipality]] = {}
     for m in existing:
@@ -226,17 +218,36 @@ def _to_model(row: RegisterRow, existing: Sequence[Municipality]) -> Municipalit
     )
 
 
+class RegisterError(Exception):
+    """A year without a register, or another refusal; the message says why."""
+
+
 @dataclass(frozen=True)
 class RegisterSelection:
-    """The municipalities a year uses, and which year's numbering that actually is."""
+    """The municipalities in force on 1 January of a year; empty when none is loaded.
 
-    requested_year: int
-    used_year: int | None  # None when no register is loaded at all
+    There is no fallback to another year's numbering: a 2022 round on the 2024 numbering
+    would give money to Haram (1580), which did not exist in 2022 (issue 11).
+    """
+
+    year: int
     municipalities: list[Municipality]
+    loaded: str  # the years the loaded register covers, in words ("" when none)
 
     @property
-    def exact(self) -> bool:
-        return self.used_year == self.requested_year
+    def found(self) -> bool:
+        return bool(self.municipalities)
+
+    @property
+    def refusal(self) -> str:
+        """Why the year cannot be used (English; the pages say it in nb/nn)."""
+        return no_register_reason(self.year, self.loaded)
+
+
+def no_register_reason(year: int, loaded: str) -> str:
+    where = f"the register covers {loaded}" if loaded else "no register is loaded"
+    return (f"No municipality register is valid on 1 January {year} ({where}). Import "
+            f"that year's numbering with `flask --app wsgi municipalities import FILE`.")
 
 
 def _in_year(year: int) -> sa.ColumnElement[bool]:
@@ -255,28 +266,118 @@ def loaded_years(periods: list[tuple[dt.date, dt.date | None]], around: int) -> 
     return sorted(years)
 
 
-def nearest_year(year: int, years: list[int]) -> int | None:
-    """The loaded year nearest to ``year``; on a tie the later one (the newer numbering)."""
-    if not years:
-        return None
-    return min(years, key=lambda y: (abs(y - year), -y))
+def describe_periods(periods: list[tuple[dt.date, dt.date | None]]) -> str:
+    """The loaded numberings, language-neutral: ``2020–2023, 2024–`` (open end)."""
+    words = []
+    for start, end in sorted(set(periods)):
+        first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+        if end is None:
+            words.append(f"{first}–")
+            continue
+        last = end.year - 1
+        if last >= first:
+            words.append(f"{first}–{last}" if last > first else str(first))
+    return ", ".join(words)
 
 
-def municipalities_for_year(year: int, *, exact: bool = False) -> RegisterSelection:
-    """The numbering in force in ``year``, or the nearest loaded one unless ``exact``."""
-    periods = db.session.execute(
+def loaded_periods() -> list[tuple[dt.date, dt.date | None]]:
+    rows = db.session.execute(
         sa.select(Municipality.valid_from, Municipality.valid_to).distinct()).all()
-    years = loaded_years([(start, end) for start, end in periods], around=year)
-    used = year if year in years else (None if exact else nearest_year(year, years))
-    rows: list[Municipality] = []
-    if used is not None:
-        rows = list(db.session.scalars(
-            sa.select(Municipality).where(_in_year(used)).order_by(Municipality.number)))
-    return RegisterSelection(year, used, rows)
+    return [(start, end) for start, end in rows]
+
+
+def municipalities_for_year(year: int) -> RegisterSelection:
+    """The numbering in force on 1 January ``year``; empty (with the loaded years) if none."""
+    rows = list(db.session.scalars(
+        sa.select(Municipality).where(_in_year(year)).order_by(Municipality.number)))
+    loaded = "" if rows else describe_periods(loaded_periods())
+    return RegisterSelection(year, rows, loaded)
+
+
+def register_for_year(year: int) -> list[Municipality]:
+    """The municipalities in force on 1 January ``year``; RegisterError when there are none."""
+    selection = municipalities_for_year(year)
+    if not selection.found:
+        raise RegisterError(selection.refusal)
+    return selection.municipalities
+
+
+def entry_for(number: str, year: int) -> Municipality | None:
+    """The register entry of a kommunenummer in force on 1 January ``year``, if any."""
+    return db.session.scalar(
+        sa.select(Municipality).where(Municipality.number == number, _in_year(year)))
+
+
+def entry_of_grant(grant: Grant) -> Municipality | None:
+    """The municipality a grant was made to, as it was on 1 January of the grant year."""
+    return entry_for(grant.municipality_number, grant.round.year)
 
 
 def current_entry(number: str) -> Municipality | None:
-    """The newest register entry for a kommunenummer."""
+    """The newest register entry for a kommunenummer (for pages not tied to a year)."""
     return db.session.scalar(
         sa.select(Municipality).where(Municipality.number == number)
         .order_by(Municipality.valid_from.desc()).limit(1))
+
+
+# ---- the correspondence between numberings ---------------------------------------------------
+
+
+SHIPPED_CHANGES = SHIPPED_REGISTER.parent / "municipality-changes.csv"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One old number → one new number at a reform (a split gives one row per part)."""
+
+    on: dt.date  # the first day of the new numbering
+    old_number: str
+    old_name: str
+    new_number: str
+    new_name: str
+
+
+@functools.cache
+def all_changes() -> tuple[Change, ...]:
+    """The shipped correspondence (municipality-changes.csv, built with the register)."""
+    with SHIPPED_CHANGES.open(encoding="utf-8", newline="") as fh:
+        return tuple(Change(dt.date.fromisoformat(r["dato"]), r["fra_kommunenummer"],
+                            r["fra_navn"], r["til_kommunenummer"], r["til_navn"])
+                     for r in csv.DictReader(fh, delimiter=";"))
+
+
+def changes_between(from_year: int, to_year: int) -> list[Change]:
+    """The number changes from the numbering of ``from_year`` to that of ``to_year``.
+
+    Refused (RegisterError) unless both years have a register and ``from_year`` is the
+    earlier; numbers not listed are the same in both.
+    """
+    if to_year <= from_year:
+        raise RegisterError(f"{to_year} must be later than {from_year}.")
+    for year in (from_year, to_year):
+        register_for_year(year)
+    start, end = dt.date(from_year, 1, 1), dt.date(to_year, 1, 1)
+    return [c for c in all_changes() if start < c.on <= end]
+
+
+def earlier_numbers(number: str) -> set[str]:
+    """``number`` and every number its municipality had before, by the correspondence.
+
+    Tromsø 5501 gives {5501, 5401}; Haram 1580 gives {1580, 1507}: Haram was part of
+    Ålesund 1507 until 2024, so what was granted to 1507 was granted to Haram's area too.
+    """
+    found, todo = {number}, [number]
+    while todo:
+        current = todo.pop()
+        for change in all_changes():
+            if change.new_number == current and change.old_number not in found:
+                found.add(change.old_number)
+                todo.append(change.old_number)
+    return found
+
+
+def related_numbers(number: str) -> set[str]:
+    """The numbers the correspondence pairs with ``number`` at a reform, either way:
+    3001 gives {3101}; 3101 gives {3001}; 1507 gives {1508, 1580}."""
+    return ({c.new_number for c in all_changes() if c.old_number == number}
+            | {c.old_number for c in all_changes() if c.new_number == number})

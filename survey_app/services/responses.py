@@ -30,6 +30,7 @@ from survey_app.models import (
     Grant,
     GrantStatus,
     Municipality,
+    PageSave,
     Response,
     ResponseStatus,
     ReviewComment,
@@ -39,8 +40,8 @@ from survey_app.models import (
 )
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import all_questionnaires
-from survey_app.services.locking import locked
-from survey_app.services.register import current_entry
+from survey_app.services.locking import locked_row
+from survey_app.services.register import entry_of_grant
 from survey_app.services.rounds import grant_context
 
 EDITABLE = (ResponseStatus.DRAFT, ResponseStatus.RETURNED)
@@ -65,7 +66,8 @@ def find_grant(slug: str, year: int, number: str) -> Grant | None:
 
 
 def municipality_of(grant: Grant) -> Municipality | None:
-    return current_entry(grant.municipality_number)
+    """The municipality as it was on 1 January of the grant year (its name, office, målform)."""
+    return entry_of_grant(grant)
 
 
 def questionnaire_version(qid: str, version: int) -> Questionnaire:
@@ -193,7 +195,7 @@ def save_page(response_id: int, section_id: str, data: Mapping[str, list[str]],
     After a conflict the page is shown again loaded at the newer version, with both
     answers side by side: saving it then is the respondent's explicit "keep mine".
     """
-    response = locked(Response, response_id)
+    response = locked_row(Response, response_id)
     if response.status not in EDITABLE:
         db.session.rollback()
         raise ReportError("not-editable")
@@ -201,18 +203,47 @@ def save_page(response_id: int, section_id: str, data: Mapping[str, list[str]],
                                           response.questionnaire_version)
     find_section(questionnaire, section_id)  # KeyError for a page that is not there
     page = response.pages.get(section_id)
+    if not 0 <= loaded_version <= response.version:
+        # No form of this server ever carried that version: the client cannot skip the
+        # conflict check by sending a large one, so it counts as "loaded nothing".
+        loaded_version = 0
     if page is not None and page["version"] > loaded_version:
+        conflict = conflict_of(response, section_id)
         db.session.rollback()
-        return Saved(response.version, Conflict(section_id, page["data"], page["by"],
-                                                page["at"], page["version"]))
+        return Saved(response.version, conflict)
     version = response.version + 1
     now = utcnow()
     response.pages = {**response.pages, section_id: {
         "data": dict(data), "version": version, "by": actor, "at": now.isoformat()}}
     response.version, response.updated_at, response.updated_by = version, now, actor
     response.current_section = section_id
+    db.session.add(PageSave(response_id=response.id, section_id=section_id, version=version,
+                            data=dict(data), saved_by=actor, saved_at=now))
+    audit.record("response.save-page", "response", str(response.id),
+                 after={"section": section_id, "version": version})
     db.session.commit()
     return Saved(version)
+
+
+def loaded_version(text: str | None) -> int:
+    """The version a page form says it was loaded at: ASCII digits only, else 0."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+
+
+def conflict_of(response: Response, section_id: str) -> Conflict | None:
+    """The page as last saved, shown beside answers that could not be saved over it."""
+    page = response.pages.get(section_id)
+    if page is None:
+        return None
+    return Conflict(section_id, page["data"], page["by"], page["at"], page["version"])
+
+
+def page_history(response: Response) -> list[PageSave]:
+    """Every save of the draft's pages, oldest first: what it said at any time."""
+    return list(db.session.scalars(
+        sa.select(PageSave).where(PageSave.response_id == response.id)
+        .order_by(PageSave.version)))
 
 
 # ---- submitting -----------------------------------------------------------------------------
@@ -236,6 +267,9 @@ def is_late(grant: Grant, now: dt.datetime) -> bool:
 class Submitted:
     submission: Submission
     created: bool  # False: this was a repeat of a submit already made
+    # The submission's number, read before the transaction ended: the receipt's address
+    # without reloading the (expired) submission.
+    number: int
 
 
 def _repeat(key: str, stored_hash: str) -> Submitted | None:
@@ -244,36 +278,47 @@ def _repeat(key: str, stored_hash: str) -> Submitted | None:
         return None
     if previous.answers_hash != stored_hash:
         raise ReportError("key-reused")
-    return Submitted(previous, created=False)
+    return Submitted(previous, created=False, number=previous.number)
 
 
 def submit(grant: Grant, key: str, actor: str, language: str,
-           within: Callable[[Submission], object] | None = None) -> Submitted:
+           within: Callable[[Submission], object] | None = None,
+           context: Mapping[str, object] | None = None) -> Submitted:
     """Submits the draft once: a repeat with the same key and answers gets the same
     submission; the same key with other answers is refused. `within` is called with a new
-    submission before the commit, so what it adds (the receipt mail) commits with it."""
+    submission before the commit, so what it adds (the receipt mail) commits with it.
+    `context` is the grant's `context_of`, when the caller has it already."""
     if not KEY.match(key):
         raise ReportError("bad-key")
     existing = response_of(grant)
     if existing is None:
         raise ReportError("nothing-to-submit")
-    response = locked(Response, existing.id)
-    evaluation = evaluate(questionnaire_of(grant, response), page_data(response),
-                          context_of(grant), language)
+    context = context if context is not None else context_of(grant)
+    # Evaluated before the lock, so that SQLite's one write lock is not held for it; a
+    # draft saved meanwhile (a newer version) is evaluated again once locked.
+    read_version = existing.version
+    evaluation = evaluate(questionnaire_of(grant, existing), page_data(existing), context,
+                          language)
+    response = locked_row(Response, existing.id)
+    if response.version != read_version:
+        evaluation = evaluate(questionnaire_of(grant, response), page_data(response), context,
+                              language)
     stored = answers_to_json(evaluation.answers)
     repeat = _repeat(key, answers_hash(stored))
-    if repeat is not None or response.status == ResponseStatus.SUBMITTED:
+    if repeat is None and response.status == ResponseStatus.SUBMITTED:
+        latest = response.latest_submission
+        assert latest is not None
+        repeat = Submitted(latest, created=False, number=latest.number)
+    if repeat is not None:
         db.session.rollback()
-        if repeat is not None:
-            return repeat
-        assert response.latest_submission is not None
-        return Submitted(response.latest_submission, created=False)
+        return repeat
     if not evaluation.ok:
         db.session.rollback()
         raise ReportError("has-errors")
     submission = _record(grant, response, key, stored, actor)
     if within is not None:
         within(submission)
+    number = submission.number
     try:
         db.session.commit()
     except IntegrityError:  # the same key won a race on another server: that one counts
@@ -282,7 +327,7 @@ def submit(grant: Grant, key: str, actor: str, language: str,
         if repeat is None:
             raise
         return repeat
-    return Submitted(submission, created=True)
+    return Submitted(submission, created=True, number=number)
 
 
 def _record(grant: Grant, response: Response, key: str, stored: dict[str, Any],

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from survey_app.extensions import db
 from survey_app.models import Grant, Municipality, Round, Scheme
 from survey_app.questionnaires import DEFAULT_DIRECTORY
+from survey_app.services.scheme_rules import SchemeRules, YearRefusal, parse_rules
 
 ROUND_KEY = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<year>\d{4})$")
 
@@ -24,16 +25,45 @@ class RoundError(Exception):
     """A round that cannot be found or made, with a message for the person who asked."""
 
 
+class RoundExists(RoundError):
+    """The scheme has a round for that year already."""
+
+
+class RoundYearRefused(RoundError):
+    """The scheme has no round for that grant year (its rules say when it begins and ends);
+    ``refusal`` carries the years so that a page can say it in the reader's language."""
+
+    def __init__(self, refusal: YearRefusal) -> None:
+        self.refusal = refusal
+        super().__init__(refusal.text())
+
+
 def schemes_file() -> Path:
     directory = current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY
     return Path(directory) / "schemes" / "schemes.yaml"
 
 
-def sync_schemes() -> int:
-    """Creates or updates the schemes from the schemes file; returns how many changed."""
+def _scheme_entries() -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = YAML(typ="safe").load(schemes_file().read_text("utf-8"))
+    return entries
+
+
+def scheme_rules(slug: str) -> SchemeRules:
+    """The rules the schemes file gives the scheme (none when it has no entry or rules)."""
+    entry = next((e for e in _scheme_entries() if e.get("slug") == slug), None)
+    return parse_rules(slug, entry.get("rules") if entry else None)
+
+
+def sync_schemes() -> int:
+    """Creates or updates the schemes from the schemes file; returns how many changed.
+
+    Each scheme's rules are read too, so that a mistake in them is found here and not
+    when the first round is created.
+    """
+    entries = _scheme_entries()
     changed = 0
     for entry in entries:
+        parse_rules(entry["slug"], entry.get("rules"))
         scheme = db.session.scalar(sa.select(Scheme).where(Scheme.slug == entry["slug"]))
         if scheme is None:
             scheme = Scheme(slug=entry["slug"])
@@ -96,11 +126,15 @@ class RoundDates:
 
 def create_round(key: str, dates: RoundDates, budget: int | None = None,
                  position_rates: dict[str, int] | None = None) -> Round:
+    """A new round; refused when it exists, or when the scheme has no round that year."""
     slug, year = parse_round_key(key)
     scheme = find_scheme(slug)
     if db.session.scalar(sa.select(Round.id).where(Round.scheme_id == scheme.id,
                                                    Round.year == year)):
-        raise RoundError(f"The round {slug}/{year} exists already.")
+        raise RoundExists(f"The round {slug}/{year} exists already.")
+    refusal = scheme_rules(slug).year_refusal(year)
+    if refusal is not None:
+        raise RoundYearRefused(refusal)
     if dates.deadline < dates.opens_on:
         raise RoundError("The reporting deadline is before reporting opens.")
     created = Round(scheme=scheme, year=year, budget=budget, opens_on=dates.opens_on,

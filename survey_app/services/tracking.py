@@ -70,6 +70,7 @@ class GrantState:
     started_at: dt.datetime | None = None  # the report (draft) started
     submitted_at: dt.datetime | None = None  # the first submission
     late: bool = False  # the first submission came after the deadline
+    year: int | None = None  # the grant year, whose office names apply (None: today's)
 
     @property
     def declined(self) -> bool:
@@ -92,19 +93,17 @@ def _unknown(number: str) -> Municipality:
 
 def round_municipalities(round_: Round) -> list[Municipality]:
     """The register entry of each municipality with a grant in the round: the one in force
-    on 1 January of the grant year, else the newest (the register may hold only 2024's)."""
+    on 1 January of the grant year, never another year's (its county and office were
+    others: 3001 Halden was in Viken in 2022). A number without one gets a stand-in."""
     numbers = set(db.session.scalars(
         sa.select(Grant.municipality_number).where(Grant.round_id == round_.id)))
     if not numbers:
         return []
-    entries = db.session.scalars(sa.select(Municipality).where(
-        Municipality.number.in_(sorted(numbers))).order_by(Municipality.valid_from)).all()
     day = dt.date(round_.year, 1, 1)
-    chosen: dict[str, Municipality] = {}
-    for entry in entries:  # oldest first: a later entry replaces one not in force that day
-        current = chosen.get(entry.number)
-        if current is None or not current.valid_on(day):
-            chosen[entry.number] = entry
+    entries = db.session.scalars(sa.select(Municipality).where(
+        Municipality.number.in_(sorted(numbers)), Municipality.valid_from <= day,
+        sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to > day))).all()
+    chosen: dict[str, Municipality] = {m.number: m for m in entries}
     chosen.update({n: _unknown(n) for n in numbers - chosen.keys()})
     return [chosen[n] for n in sorted(chosen)]
 
@@ -190,7 +189,8 @@ def grant_states(round_: Round, municipalities: Iterable[Municipality]) -> list[
             number=m.number, name=m.display_name, county_number=m.county_number,
             county_name=m.county_name, office=m.office, amount=grant.amount,
             state=state_of(grant.status, f), invited_at=f.invited_at, opened_at=f.opened_at,
-            started_at=f.started_at, submitted_at=f.submitted_at, late=f.late))
+            started_at=f.started_at, submitted_at=f.submitted_at, late=f.late,
+            year=round_.year))
     return states
 
 
@@ -253,7 +253,7 @@ def response_rates(states: list[GrantState]) -> RateTable:
     by_county = sorted(_grouped(states, lambda s: s.county_number, lambda s: s.county_name),
                        key=lambda r: (r.key == "", r.key))
     by_office = sorted(_grouped(states, lambda s: s.office,
-                                lambda s: office_name(s.office) if s.office else ""),
+                                lambda s: office_name(s.office, s.year) if s.office else ""),
                        key=lambda r: (r.name == "", r.name))
     counts = {state: sum(1 for s in states if s.state == state) for state in State}
     return RateTable(overall=_rate("", "", states), by_county=by_county,

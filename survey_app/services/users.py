@@ -88,3 +88,20 @@ def create_user(
                  after={"email": email, "role": role, "office": slug, "municipalities": numbers})
     db.session.commit()
     return user, generated
+
+
+def set_approver(email: str, allowed: bool = True) -> User:
+    """Gives (or takes) a reviewer's authority to approve repayment decisions that another
+    reviewer drafted (services.claim_process); on the record."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise UserError(f"there is no account {email!r}")
+    if allowed and user.role not in (Role.REVIEWER, Role.ADMIN):
+        raise UserError(f"{user.email} is a {user.role}: only a reviewer or an admin can "
+                        "approve decisions")
+    before = user.approves_decisions
+    user.approves_decisions = allowed
+    audit.record("user.approver", "user", user.id, before={"approves_decisions": before},
+                 after={"approves_decisions": allowed})
+    db.session.commit()
+    return user

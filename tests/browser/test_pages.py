@@ -75,14 +75,16 @@ def test_every_page_type_has_no_wcag_violations(
     assert_accessible(page)
 
 
-def test_the_register_of_another_year_says_whose_numbering_it_shows(
+def test_the_register_of_a_year_without_one_is_refused_not_replaced(
         page: Page, assert_accessible: Callable[[Page], None]) -> None:
     sign_in_as(page, BY_ROLE["reviewer"])
-    page.goto("/register?year=2022")
+    page.goto("/register?year=2019")
     expect(page.get_by_role("heading", level=1)).to_have_text("Kommuneregister")
-    notice = page.get_by_role("note")
-    expect(notice).to_contain_text("Det er ikke lastet inn noe kommuneregister for 2022.")
-    expect(page.get_by_role("table")).to_be_visible()
+    notice = page.get_by_role("alert")
+    expect(notice).to_contain_text(
+        "Det finnes ikke noe kommuneregister som gjelder 1. januar 2019")
+    expect(notice).to_contain_text("2020–2023, 2024–")
+    expect(page.get_by_role("table")).to_have_count(0)
     assert_accessible(page)
 
 

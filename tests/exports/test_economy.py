@@ -14,20 +14,23 @@ import sqlalchemy as sa
 
 from exports.csv import checksum
 from exports.economy import ECONOMY_COLUMNS
+from exports.xlsx import OSLO
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Claim, Flag, Grant
+from survey_app.models import AuditEvent, Claim, Flag, Grant, Submission
 from tests.exports.helpers import submit
 from tests.factories import make_round
 
 URL = "/eksport/lavterskel-psykisk-helse/2022/okonomi.xlsx"
+SUBMITTED = dt.datetime(2023, 3, 1, 9)  # UTC
 EXPORT_URLS = ["/eksport", URL, "/eksport/lavterskel-psykisk-helse/2022/svar.xlsx",
                "/eksport/lavterskel-psykisk-helse/2022/svar.csv"]
 
 
 @pytest.fixture
 def reported(app, client, auth, users):
-    """3405 reports 1 000 000 kr used of 1 234 567 (the rules flag the unused 234 567 kr)
-    and has a claim; 0301 (5 000 000 kr) never reports."""
+    """3405 reports 1 000 000 kr used of 1 234 567 (the rules flag the unused 234 567 kr),
+    submitted at 2023-03-01 09:00:00 UTC, and has a claim; 0301 (5 000 000 kr) never
+    reports."""
     with app.app_context():
         make_round()
     auth.login(users["coordinator"])
@@ -36,6 +39,8 @@ def reported(app, client, auth, users):
     auth.logout()
     with app.app_context():
         grant = db.session.scalar(sa.select(Grant).where(Grant.municipality_number == "3405"))
+        # A fixed time, so the Norwegian time the sheet shows is known (10:00 in winter).
+        db.session.execute(sa.update(Submission).values(submitted_at=SUBMITTED))
         db.session.add(Claim(grant_id=grant.id, reference="K-1", amount_ore=10_000_050,
                              reason="ubrukt", flag_ids=[], due_date=dt.date(2023, 6, 1),
                              language="nb", created_by="rev@helsedir.no"))
@@ -58,9 +63,10 @@ def test_the_totals_are_live_formulas_over_the_rows_and_equal_the_rounds_total(
     assert sheet.max_row == 4  # header, two municipalities, totals
     totals = {c.column_letter: c.value for c in sheet[4]}
     assert totals["A"] == "Sum"
-    for letter in "EFGHIJ":
+    for letter in "EFHIJKLM":  # the money columns; G is the day paid out
         assert totals[letter] == f"=SUM({letter}2:{letter}3)"
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L3"
+    assert totals["G"] is None
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:O3"
     assert sheet["E2"].number_format == '#,##0 "kr"'
 
     frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
@@ -77,6 +83,27 @@ def test_the_totals_are_live_formulas_over_the_rows_and_equal_the_rounds_total(
     assert total["Krevd tilbakebetaling"] == pytest.approx(100_000.50)
 
 
+def test_unused_money_moved_to_2023_is_proposed_once_not_twice(app, client, auth, users):
+    # seed 000: "Midlene kan ikke overføres til 2023": the 234 567 kr moved are the unused
+    # 234 567 kr, so two rules flag the same kroner; the column counts them once
+    with app.app_context():
+        make_round()
+    auth.login(users["coordinator"])
+    submit(client, economy={"used_amount": "1 000 000", "unused_explanation": "Til 2023."},
+           conditions={"used_for_mapping": "no", "transferred_to_next_year": "yes",
+                       "transferred_amount": "234 567"})
+    auth.logout()
+    with app.app_context():
+        flagged = sorted(db.session.execute(sa.select(Flag.rule_id, Flag.amount_ore)).all())
+    assert flagged == [("contrary-to-conditions-transfer", 23_456_700),
+                       ("unused-funds", 23_456_700)]
+    data = download(client, auth, users["auditor"])
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
+    lillehammer = frame[frame["Kommunenummer"] == "3405"].iloc[0]
+    assert lillehammer["Ubrukt"] == 234_567
+    assert lillehammer["Foreslått tilbakebetaling"] == 234_567
+
+
 def test_municipalities_that_never_reported_are_in_the_report(app, client, auth, users,
                                                                reported):
     data = download(client, auth, users["auditor"])
@@ -87,14 +114,36 @@ def test_municipalities_that_never_reported_are_in_the_report(app, client, auth,
     assert oslo["Saksstatus"] == "Ikke invitert"
 
 
+def _as_given(kind: str, value):
+    """A cell's value as the service gave it: money exact, times back from Norwegian
+    time (the cell's) to naive UTC (the rows' and the CSV's)."""
+    if value is None:
+        return None
+    if kind == "nok":
+        return Decimal(str(value))
+    if kind == "datetime":
+        return value.replace(tzinfo=OSLO).astimezone(dt.UTC).replace(tzinfo=None)
+    if kind == "date":  # openpyxl reads a date cell as a datetime at midnight
+        return value.date()
+    return value
+
+
 def _sheet_rows(sheet) -> list[tuple]:
-    """The data rows read back, with money as the exact values the service gave."""
-    rows = []
-    for values in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1, values_only=True):
-        rows.append(tuple(
-            Decimal(str(v)) if column.kind == "nok" and v is not None else v
-            for column, v in zip(ECONOMY_COLUMNS, values, strict=True)))
-    return rows
+    """The data rows read back, as the exact values the service gave."""
+    return [tuple(_as_given(column.kind, v) for column, v in zip(ECONOMY_COLUMNS, values,
+                                                                  strict=True))
+            for values in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1,
+                                          values_only=True)]
+
+
+def test_the_submission_time_is_a_date_cell_in_norwegian_time(app, client, auth, users,
+                                                              reported):
+    data = download(client, auth, users["auditor"])
+    cell = openpyxl.load_workbook(io.BytesIO(data))["Økonomi"]["O3"]  # 3405, after 0301
+    assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert cell.value == dt.datetime(2023, 3, 1, 10)  # 09:00 UTC is 10:00 in Norway
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
+    assert frame["Sist innsendt"].iloc[1] == pd.Timestamp("2023-03-01 10:00:00")
 
 
 def test_the_metadata_checksum_matches_the_rows_and_the_csv_export(

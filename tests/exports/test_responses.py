@@ -33,7 +33,7 @@ def test_a_formula_typed_as_free_text_comes_out_as_text_in_xlsx_and_csv(
     sheet = workbook["Svar"]
     header = [c.value for c in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("services_description") + 1)
-    assert cell.data_type == "s" and cell.value == "'" + HYPERLINK
+    assert cell.data_type == "s" and cell.value == HYPERLINK  # exactly what was typed
     assert header.index("services_strengthened__more_staff") > header.index("sen")
     row = {h: c.value for h, c in zip(header, sheet[2], strict=True)}
     assert (row["kommunenummer"], row["innsending_nr"], row["questionnaire_version"]) == (
@@ -43,7 +43,7 @@ def test_a_formula_typed_as_free_text_comes_out_as_text_in_xlsx_and_csv(
 
     data = client.get(CSV).data
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0]["services_description"] == "'" + HYPERLINK
+    assert rows[0]["services_description"] == "'" + HYPERLINK  # CSV's formula rule
     assert list(rows[0]) == header  # the same columns as the workbook's main sheet
     # The workbook states the SHA-256 of exactly these bytes (no groups: no other line).
     facts = dict(workbook["Metadata"].iter_rows(min_row=2, values_only=True))

@@ -42,7 +42,7 @@ from forms.builder import FormData
 from survey_app import create_app
 from survey_app.config import finalise
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Municipality, Submission
+from survey_app.models import AuditEvent, Submission
 from survey_app.services import register, responses
 from survey_app.services.users import create_user
 from tests.factories import PASSWORD, make_round
@@ -112,10 +112,12 @@ def prepare_database(database_url: str, count: int,
 
 
 def _make_cast(count: int) -> list[Coordinator]:
-    numbers = sorted(set(db.session.scalars(
-        sa.select(Municipality.number).where(Municipality.valid_to.is_(None)))))
+    # The municipalities of the round's year: a grant is made to the municipality as it
+    # was on 1 January of the grant year (356 in 2022; 357 only from the 2024 reform).
+    numbers = sorted(m.number for m in register.register_for_year(YEAR))
     if count > len(numbers):
-        raise ValueError(f"the register has {len(numbers)} municipalities, not {count}")
+        raise ValueError(f"the register has {len(numbers)} municipalities in {YEAR}, "
+                         f"not {count}")
     cast = [Coordinator(f"koord{n}@kommune{n}.no", n, 1_000_000 + 1_000 * i)
             for i, n in enumerate(numbers[:count])]
     make_round(amounts={c.number: c.amount for c in cast},

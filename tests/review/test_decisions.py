@@ -3,8 +3,6 @@ required), return for correction, approve, and a claim's status; each on the rec
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import sqlalchemy as sa
 
@@ -19,7 +17,7 @@ from survey_app.models import (
     ReviewComment,
     User,
 )
-from survey_app.services import decisions
+from survey_app.services import decisions, payments
 from survey_app.services.decisions import DecisionError
 from tests.conftest import AuthActions
 from tests.test_flags import AFTER_GRACE, report, setup_round
@@ -113,12 +111,15 @@ def test_a_claim_with_an_adjusted_amount_makes_a_claim_and_decides_the_flag(
         "claim-flags": [str(flag_id)], "claim-amount": "15 000,50",
         "claim-reason": "Deler av det ubrukte beløpet er dokumentert brukt i januar."})
     assert answer.status_code == 303 and answer.headers["Location"].endswith(CASE)
-    assert "Tilbakebetaling er krevd" in client.get(CASE).get_data(as_text=True)
+    assert "Forhåndsvarselet er utarbeidet" in client.get(CASE).get_data(as_text=True)
     with app.app_context():
         claim = db.session.scalar(sa.select(Claim))
         assert (claim.reference, claim.amount_ore, claim.language, claim.status) == (
             "TB-2022-3405-1", 1_500_050, "nb", "claimed")
-        assert claim.due_date == dt.date.today() + dt.timedelta(days=30)
+        # A draft advance notice: the due date comes with the approved decision
+        # (test_claim_process.py follows the whole process).
+        assert (claim.stage, claim.notice_amount_ore, claim.due_date) == (
+            "notice-draft", 1_500_050, None)
         assert claim.flag_ids == [flag_id]
         flag = db.session.get(Flag, flag_id)
         assert (flag.status, flag.decided_by) == ("claimed", users["reviewer_national"])
@@ -218,6 +219,8 @@ def test_a_claim_is_paid_or_cancelled_and_cancelling_needs_a_reason(app, users, 
         second = decisions.claim([not_reported], 20_000_000, "Ikke rapportert.",
                                  reviewer).reference
         claim_id = db.session.scalar(sa.select(Claim.id).where(Claim.reference == first))
+        db.session.get(Claim, claim_id).stage = "decided"  # money is owed from the decision
+        db.session.commit()
         before = state()
     refused = client.post(f"/gjennomgang/krav/{first}/status",
                           data={f"claim{claim_id}-status": "cancelled",
@@ -228,8 +231,10 @@ def test_a_claim_is_paid_or_cancelled_and_cancelling_needs_a_reason(app, users, 
         with pytest.raises(DecisionError):
             decisions.set_claim_status(db.session.get(Claim, claim_id), "claimed",
                                        user(users["reviewer_national"]))
-    paid = client.post(f"/gjennomgang/krav/{first}/status",
-                       data={f"claim{claim_id}-status": "paid"})
+    # Paid by recording the money received (services.payments), not by a status.
+    paid = client.post(f"/gjennomgang/krav/{first}/betaling",
+                       data={f"payment{claim_id}-amount": "20 000",
+                             f"payment{claim_id}-paid_on": payments.oslo_today().isoformat()})
     assert paid.status_code == 303
     with app.app_context():
         reviewer = user(users["reviewer_national"])
@@ -253,11 +258,13 @@ def test_every_decision_writes_an_audit_event(app, users, runner):
         hamar = db.session.scalar(sa.select(Flag).join(Grant).where(
             Grant.municipality_number == "3403"))
         made = decisions.claim([hamar], 100_000, "Ikke rapportert.", reviewer)
-        decisions.set_claim_status(made, "paid", reviewer)
+        made.stage = "decided"  # the decision's steps are tested above; here the payment
+        db.session.commit()
+        payments.record_repayment(made, 100_000, payments.oslo_today(), reviewer)
         oslo = db.session.scalar(sa.select(Flag).join(Grant).where(
             Grant.municipality_number == "0301"))
         decisions.waive(oslo, "Rapporten kom på papir.", reviewer)
         events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
         mine = [(e.action, e.actor) for e in events if e.actor == reviewer.email]
     assert [action for action, _ in mine] == [
-        "report.return", "flag.claim", "claim.status", "flag.waive"]
+        "report.return", "flag.claim", "claim.payment", "flag.waive"]

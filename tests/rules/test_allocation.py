@@ -32,11 +32,13 @@ TRACK_RATES = PositionRates(per_year={1: 660_000, 2: 550_000, 3: 440_000, 4: 330
 TRANSITIONAL_RATES = PositionRates(flat=330_000)
 
 
-def population_key() -> dict[str, int]:
-    """kommunenummer → innbyggere from the service's municipality register."""
+def population_key(valid_from: str = "2024-01-01") -> dict[str, int]:
+    """kommunenummer → innbyggere from the shipped register, of one numbering (2024's, or
+    2020–2023's with ``valid_from="2020-01-01"``)."""
     with MUNICIPALITIES_CSV.open(encoding="utf-8", newline="") as fh:
         rows = csv.DictReader(fh, delimiter=";")
-        return {row["kommunenummer"]: int(row["innbyggere"]) for row in rows}
+        return {row["kommunenummer"]: int(row["innbyggere"]) for row in rows
+                if row["gyldig_fra"] == valid_from}
 
 
 # --- allocate_by_key -------------------------------------------------------------------
