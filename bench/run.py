@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [p for p in (str(BENCH), str(BENCH.parent)) if p not in sys.path]
 
 import export  # noqa: E402
+import money  # noqa: E402
 import peer  # noqa: E402
 import render  # noqa: E402
 import rules  # noqa: E402
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[], list[render.Result]]] = {
     "rules": rules.run,
     "submit": submit.run,
     "peer": peer.run,
+    "money": money.run,
 }
 
 

@@ -42,6 +42,7 @@ from survey_app.models.users import utcnow
 from survey_app.questionnaire_view import fixed_texts, section_fields
 from survey_app.report import resume, saving
 from survey_app.services import flags, receipts, responses
+from survey_app.services.authority import signer
 from survey_app.services.rounds import grant_context
 
 bp = Blueprint("report", __name__, url_prefix="/rapporter/<slug>/<int:year>/<number>")
@@ -303,7 +304,7 @@ def receipt(slug: str, year: int, number: str, n: int) -> str:
     return render_template(
         "report/receipt.html", grant=grant, m=municipality, submission=submission,
         questionnaire=questionnaire, answers=answers, urls=_urls(grant),
-        **_texts(language, grant_context(grant, municipality)))
+        sender=signer(grant, language), **_texts(language, grant_context(grant, municipality)))
 
 
 @bp.route("/kvittering/<int:n>.pdf")

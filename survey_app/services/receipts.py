@@ -5,23 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import render_template
-from flask_babel import force_locale
-from fpdf import FPDF
+from flask_babel import force_locale, gettext
 
 from forms.answers import answers_from_json
 from forms.builder import format_answer, render_text
 from survey_app.extensions import db
 from survey_app.mail import queue_mail
 from survey_app.models import Grant, Mailbox, Municipality, OutboxMail, Submission
-from survey_app.services import responses
+from survey_app.pdf import html_to_pdf
+from survey_app.services import letter_config, responses
+from survey_app.services.authority import signer
 from survey_app.services.rounds import grant_context
 
-# A Unicode font when the system has one (Debian: fonts-dejavu-core); otherwise the PDF
-# core font, which covers Norwegian letters (Latin-1) but not every dash or quote.
-FONT_CANDIDATES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),)
+# The page numbering's words in the PDF's footer (CSS counters sit between them).
+PAGE_WORDS = {"nb": ("Side", "av"), "nn": ("Side", "av"), "en": ("Page", "of")}
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,7 @@ class Line:
     section: str
     label: str
     answer: str
+    answered: bool = True  # False: the question was left empty ("Not answered")
 
 
 def receipt_lines(grant: Grant, submission: Submission, language: str,
@@ -45,51 +45,30 @@ def receipt_lines(grant: Grant, submission: Submission, language: str,
         title = render_text(section.title, language, context)
         for question in section.questions:
             if question.id in answers and question.type != "info":
+                value = answers[question.id]
                 lines.append(Line(title, render_text(question.label, language, context),
-                                  format_answer(question, answers[question.id], language)))
+                                  format_answer(question, value, language),
+                                  answered=value is not None and value != []))
     return lines
-
-
-def _font(pdf: FPDF) -> str:
-    for path in FONT_CANDIDATES:
-        if path.exists():
-            pdf.add_font("Body", fname=str(path))
-            return "Body"
-    return "Helvetica"
-
-
-def _safe(text: str, font: str) -> str:
-    if font != "Helvetica":
-        return text
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def receipt_pdf(grant: Grant, municipality: Municipality, submission: Submission,
                 language: str) -> bytes:
+    """The receipt as a tagged PDF (survey_app.pdf) in ``language``, with the letters'
+    layout: the administering authority as sender, the reference block, every answer as
+    on the receipt page, and what happens next."""
+    sender = signer(grant, language)
     with force_locale(language):
-        heading = render_template("report/receipt_heading.txt", grant=grant, m=municipality,
-                                  submission=submission, language=language)
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Kvittering {submission.reference}")
-    pdf.set_lang(language if language != "en" else "en")
-    pdf.add_page()
-    font = _font(pdf)
-    pdf.set_font(font, size=16)
-    pdf.multi_cell(0, 9, _safe(heading.splitlines()[0], font), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(font, size=10)
-    for text in heading.splitlines()[1:]:
-        pdf.multi_cell(0, 6, _safe(text, font), new_x="LMARGIN", new_y="NEXT")
-    current = None
-    for line in receipt_lines(grant, submission, language):
-        if line.section != current:
-            current = line.section
-            pdf.ln(3)
-            pdf.set_font(font, size=12)
-            pdf.multi_cell(0, 7, _safe(current, font), new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font(font, size=10)
-        pdf.multi_cell(0, 5, _safe(f"{line.label}: {line.answer}", font),
-                       new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        body = render_template(
+            "report/receipt_pdf.html", grant=grant, m=municipality, submission=submission,
+            language=language, sender=sender, authority=letter_config.authority_of(grant),
+            lines=receipt_lines(grant, submission, language, grant_context(grant, municipality)))
+        document = render_template(
+            "pdf/document.html", title=gettext("Receipt %(reference)s",
+                                               reference=submission.reference),
+            language=language, author=sender, reference=submission.reference,
+            footer=PAGE_WORDS.get(language, PAGE_WORDS["nb"]), body=body)
+    return html_to_pdf(document)
 
 
 def receipt_addresses(grant: Grant, submitter: str) -> list[str]:
