@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
+from waitress.server import create_server
 
 from survey_app import create_app
 from survey_app.extensions import db
@@ -84,24 +84,20 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-class _OneRequestPerConnection(WSGIRequestHandler):
-    # Werkzeug closes a response (running its call_on_close work: the receipt mail, the
-    # flags after a submit) only once it has drained the socket, which on a kept-alive
-    # connection waits for the browser's *next* request to end. HTTP/1.0 closes after
-    # each response, as gunicorn's sync workers do, so that work runs when it does there.
-    protocol_version = "HTTP/1.0"
-
-
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True,
-                         request_handler=_OneRequestPerConnection)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    """The app behind waitress, a production WSGI server that closes each response (running
+    its call_on_close work: the receipt mail, the flags after a submit) once it is written,
+    as gunicorn does. Werkzeug's development server closes it only after draining the
+    socket, and skips the close when the browser resets the connection meanwhile."""
+    server = create_server(live_app, host="127.0.0.1", port=0, threads=8,
+                           clear_untrusted_proxy_headers=True)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    server.close()
     thread.join(timeout=10)
-    server.server_close()
 
 
 # --- the browser -----------------------------------------------------------------------------
