@@ -1,9 +1,10 @@
 """Submit throughput against gunicorn: our page save and submit vs a bare Flask route.
 
 `.venv/bin/python bench/run.py submit` (or `.venv/bin/python bench/submit.py`). One run,
-one machine, the same gunicorn settings (`tests/load/harness.py`'s `Server`: 4 gthread
-workers × 4 threads, loopback, `APP_ENV=production`) and the same client (the harness's
-`Browser`/`fetch`: one connection per request, a cookie jar per coordinator):
+one machine, the same gunicorn settings (`tests/load/harness.py`'s `Server`: 4 sync
+workers as in the README's production command, loopback, `APP_ENV=production`) and the
+same client (the harness's `Browser`/`fetch`: one connection per request, a cookie jar
+per coordinator):
 
 * **ours** — a database prepared by the harness (migrations, the register, the
   lavterskel round, one coordinator per grant) with five of the six pages seeded through

@@ -21,13 +21,19 @@ def round_or_404(slug: str, year: int) -> Round:
         abort(404)
 
 
+def report_or_404(slug: str, year: int, number: str, action: Action) -> responses.FoundReport:
+    """The grant, its municipality and its response, if the user may do `action` there
+    (else 404 and, for a municipality out of scope, an audit event)."""
+    report = responses.find_report(slug, year, number) if number.isdigit() else None
+    if report is None or report.municipality is None:
+        abort(404)
+    enforce(action, report.municipality)
+    return report
+
+
 def grant_or_404(slug: str, year: int, number: str,
                  action: Action) -> tuple[Grant, Municipality]:
-    """The grant and its municipality, if the user may do `action` there (else 404 and,
-    for a municipality out of scope, an audit event)."""
-    grant = responses.find_grant(slug, year, number) if number.isdigit() else None
-    municipality = responses.municipality_of(grant) if grant is not None else None
-    if grant is None or municipality is None:
-        abort(404)
-    enforce(action, municipality)
-    return grant, municipality
+    """The grant and its municipality, as `report_or_404`."""
+    report = report_or_404(slug, year, number, action)
+    assert report.municipality is not None  # report_or_404 answered 404 otherwise
+    return report.grant, report.municipality

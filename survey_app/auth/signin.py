@@ -61,12 +61,15 @@ def start_session(user: User, via: str | None = None) -> None:
     clear_failures(user.email)
     audit.record("user.sign-in", "user", user.id, actor=user,
                  after={"via": via} if via else None)
-    db.session.commit()
     kept = {key: session[key] for key in KEPT_OVER_SIGN_IN if key in session}
     session.clear()
     session.update(kept)
     session[LAST_SEEN] = int(time.time())
-    login_user(user)  # report.resume then saves what this user posted here while out
+    # Before the commit, which would expire the user and make Flask-Login read it again
+    # (a second transaction, three round trips). report.resume then saves what this user
+    # posted here while out; its first commit takes the sign-in's audit event with it.
+    login_user(user)
+    db.session.commit()
 
 
 # What a fresh session keeps of the old one: the language, and the browser's id that a

@@ -34,7 +34,7 @@ from survey_app import page_input
 from survey_app.access import Action, requires
 from survey_app.after_response import after_response
 from survey_app.extensions import csrf
-from survey_app.lookups import grant_or_404
+from survey_app.lookups import report_or_404
 from survey_app.mail import deliver_after_response
 from survey_app.models import Grant, GrantStatus, Municipality, OutboxMail, Submission
 from survey_app.models import Response as ReportResponse
@@ -58,8 +58,12 @@ def commented_questions(sections: Any, notes: dict[str | None, list[str]]) -> li
     return [(s.id, q) for s in sections for q in s.questions if q.id in notes]
 
 
-def _report(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
-    return grant_or_404(slug, year, number, Action.REPORT)
+def _report(slug: str, year: int, number: str
+            ) -> tuple[Grant, Municipality, ReportResponse | None]:
+    """The grant, its municipality and its response (one query), or 404."""
+    report = report_or_404(slug, year, number, Action.REPORT)
+    assert report.municipality is not None  # report_or_404 answered 404 otherwise
+    return report.grant, report.municipality, report.response
 
 
 def _urls(grant: Grant) -> dict[str, Any]:
@@ -82,8 +86,7 @@ def _texts(language: str, context: dict[str, object]) -> dict[str, Any]:
 
 def _whole_report(slug: str, year: int, number: str) -> dict[str, Any]:
     """What the overview and the summary show: every page evaluated, in order."""
-    grant, municipality = _report(slug, year, number)
-    response = responses.response_of(grant)
+    grant, municipality, response = _report(slug, year, number)
     language = _language()
     questionnaire = responses.questionnaire_of(grant, response)
     context = grant_context(grant, municipality)
@@ -108,8 +111,7 @@ def page(slug: str, year: int, number: str, section_id: str) -> Any:
         interrupted = resume.interrupted(slug, year, number, section_id)
         if interrupted is not None:
             return interrupted
-    grant, municipality = _report(slug, year, number)
-    response = responses.response_of(grant)
+    grant, municipality, response = _report(slug, year, number)
     questionnaire = responses.questionnaire_of(grant, response)
     section = _section(questionnaire, section_id)
     if not _editable(grant, response):
@@ -237,8 +239,7 @@ class _PageView:
 @requires(Action.REPORT)
 def visibility(slug: str, year: int, number: str, section_id: str) -> Response:
     """Which questions the typed answers hide (for conditions.js); the server decides."""
-    grant, municipality = _report(slug, year, number)
-    response = responses.response_of(grant)
+    grant, municipality, response = _report(slug, year, number)
     questionnaire = responses.questionnaire_of(grant, response)
     section = _section(questionnaire, section_id)
     context = grant_context(grant, municipality)
@@ -258,7 +259,7 @@ def summary(slug: str, year: int, number: str) -> str:
 @bp.route("/send", methods=["POST"])
 @requires(Action.REPORT)
 def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int]:
-    grant, municipality = _report(slug, year, number)
+    grant, municipality, _response = _report(slug, year, number)
     language, receipt_mails = _language(), list[OutboxMail]()
     grant_id, urls = grant.id, _urls(grant)  # read before the submit's commit expires them
 
@@ -284,8 +285,7 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
     return receipt
 
 
-def _submission(grant: Grant, n: int) -> tuple[ReportResponse, Submission]:
-    response = responses.response_of(grant)
+def _submission(response: ReportResponse | None, n: int) -> tuple[ReportResponse, Submission]:
     found = next((s for s in response.submissions if s.number == n), None) if response else None
     if response is None or found is None:
         abort(404)
@@ -295,8 +295,8 @@ def _submission(grant: Grant, n: int) -> tuple[ReportResponse, Submission]:
 @bp.route("/kvittering/<int:n>")
 @requires(Action.REPORT)
 def receipt(slug: str, year: int, number: str, n: int) -> str:
-    grant, municipality = _report(slug, year, number)
-    _, submission = _submission(grant, n)
+    grant, municipality, response = _report(slug, year, number)
+    _, submission = _submission(response, n)
     language = _language()
     questionnaire = responses.questionnaire_version(submission.questionnaire_id,
                                                     submission.questionnaire_version)
@@ -310,8 +310,8 @@ def receipt(slug: str, year: int, number: str, n: int) -> str:
 @bp.route("/kvittering/<int:n>.pdf")
 @requires(Action.REPORT)
 def receipt_pdf(slug: str, year: int, number: str, n: int) -> Response:
-    grant, municipality = _report(slug, year, number)
-    _, submission = _submission(grant, n)
+    grant, municipality, response = _report(slug, year, number)
+    _, submission = _submission(response, n)
     pdf = receipts.receipt_pdf(grant, municipality, submission, _language())
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="kvittering-{submission.reference}.pdf"'})

@@ -250,7 +250,8 @@ def no_register_reason(year: int, loaded: str) -> str:
             f"that year's numbering with `flask --app wsgi municipalities import FILE`.")
 
 
-def _in_year(year: int) -> sa.ColumnElement[bool]:
+def in_year(year: int) -> sa.ColumnElement[bool]:
+    """The register entries in force on 1 January ``year``."""
     day = dt.date(year, 1, 1)
     return sa.and_(Municipality.valid_from <= day,
                    sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to > day))
@@ -289,7 +290,7 @@ def loaded_periods() -> list[tuple[dt.date, dt.date | None]]:
 def municipalities_for_year(year: int) -> RegisterSelection:
     """The numbering in force on 1 January ``year``; empty (with the loaded years) if none."""
     rows = list(db.session.scalars(
-        sa.select(Municipality).where(_in_year(year)).order_by(Municipality.number)))
+        sa.select(Municipality).where(in_year(year)).order_by(Municipality.number)))
     loaded = "" if rows else describe_periods(loaded_periods())
     return RegisterSelection(year, rows, loaded)
 
@@ -305,7 +306,7 @@ def register_for_year(year: int) -> list[Municipality]:
 def entry_for(number: str, year: int) -> Municipality | None:
     """The register entry of a kommunenummer in force on 1 January ``year``, if any."""
     return db.session.scalar(
-        sa.select(Municipality).where(Municipality.number == number, _in_year(year)))
+        sa.select(Municipality).where(Municipality.number == number, in_year(year)))
 
 
 def entry_of_grant(grant: Grant) -> Municipality | None:

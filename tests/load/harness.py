@@ -158,21 +158,40 @@ class Server:
     database_url: str
     workdir: Path
     workers: int = 4
-    threads: int = 4
+    # Sync workers, as the README's production command: one FIFO accept queue for all
+    # workers. gthread (threads > 1) queues per worker, which made the tails twice as long.
+    threads: int = 1
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    access_log: bool = False  # gunicorn's own time per request, for `service_times`
 
     @property
     def log_path(self) -> Path:
         return self.workdir / f"gunicorn-{self.starts}.log"
 
+    def _access_path(self, start: int) -> Path:
+        return self.workdir / f"access-{start}.log"
+
     def command(self) -> list[str]:
         worker = ["--worker-class", "gthread", "--threads", str(self.threads)] \
             if self.threads > 1 else ["--worker-class", "sync"]
+        access = ["--access-logfile", str(self._access_path(self.starts)),
+                  "--access-logformat", "%(m)s %(U)s %(s)s %(M)s"] if self.access_log else []
         return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), *worker, "--timeout", "60",
-                "--graceful-timeout", "5", "--backlog", "1024", "wsgi:app"]
+                "--graceful-timeout", "5", "--backlog", "1024", *access, "wsgi:app"]
+
+    def service_times(self) -> Timings:
+        """Per step, the time gunicorn spent on each request (from the request read to the
+        response written): the service's own share of what the client waited."""
+        times = Timings()
+        for start in range(1, self.starts + 1):
+            path = self._access_path(start)
+            for line in path.read_text("utf-8").splitlines() if path.exists() else []:
+                method, url, _status, milliseconds = line.split()
+                times.add(step_of(method, url), int(milliseconds) / 1000)
+        return times
 
     def environment(self) -> dict[str, str]:
         instance = self.workdir / "instance"
@@ -308,6 +327,18 @@ def fetch(port: int, method: str, path: str, form: dict[str, object] | None = No
                       reply.headers.get_all("Set-Cookie") or [])
     finally:
         connection.close()
+
+
+def step_of(method: str, path: str) -> str:
+    """The journey's name for a request (as `Browser.call` records it)."""
+    if path == "/logg-inn":
+        return "sign-in" if method == "POST" else "sign-in page"
+    if "/side/" in path:
+        return "page save" if method == "POST" else "page load"
+    for ending, step in (("/oppsummering", "summary"), ("/send", "submit")):
+        if path.endswith(ending):
+            return step
+    return "receipt" if "/kvittering/" in path else path
 
 
 class Timings:
