@@ -89,6 +89,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin.views import bp as admin_bp
+    from survey_app.auth import oidc
     from survey_app.auth.views import bp as auth_bp
     from survey_app.downloads.views import bp as downloads_bp
     from survey_app.drafts.views import bp as drafts_bp
@@ -97,9 +98,10 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.report.views import bp as report_bp
     from survey_app.review.views import bp as review_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, preview_bp, report_bp, review_bp, downloads_bp,
-               drafts_bp):
+    for bp in (auth_bp, oidc.bp, main_bp, admin_bp, preview_bp, report_bp, review_bp,
+               downloads_bp, drafts_bp):
         app.register_blueprint(bp)
+    oidc.init_app(app)
 
 
 def register_hooks(app: Flask) -> None:

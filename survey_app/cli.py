@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -113,6 +114,31 @@ def approver_command(email: str, revoke: bool) -> None:
         click.echo(f"Error: {error}.", err=True)
         sys.exit(1)
     click.echo(f"{user.email} {'may no longer' if revoke else 'may now'} approve decisions.")
+
+
+@users_cli.command("bind")
+@click.argument("email")
+@click.argument("provider", type=click.Choice(["kommune", "stat"]))
+@click.argument("subject")
+def bind_command(email: str, provider: str, subject: str) -> None:
+    """Bind a person's stable subject at an OpenID Connect provider to the account
+    (the `sub` of their ID token: a pseudonym at ID-porten, the object id at Entra ID)."""
+    from survey_app.auth import oidc
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        click.echo(f"Error: no account {email}.", err=True)
+        sys.exit(1)
+    try:
+        oidc.bind(user, provider, subject, by="cli")
+    except ValueError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{user.email} now signs in with {provider} as {subject.strip()}.")
 
 
 @demo_cli.command("seed")

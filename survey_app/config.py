@@ -46,6 +46,14 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     # A sign-in ends after this long without a request; a page posted then is kept for
     # PENDING_POST_SECONDS, to be saved when the same user signs in again in that browser.
     "SIGN_IN_IDLE_SECONDS": int,
+    # OpenID Connect (survey_app/auth/oidc.py): the municipalities' provider (ID-porten /
+    # Ansattporten) and the state staff's (Entra ID); a provider without an issuer is off.
+    "OIDC_KOMMUNE_ISSUER": str,
+    "OIDC_KOMMUNE_CLIENT_ID": str,
+    "OIDC_KOMMUNE_CLIENT_SECRET": str,
+    "OIDC_STAT_ISSUER": str,
+    "OIDC_STAT_CLIENT_ID": str,
+    "OIDC_STAT_CLIENT_SECRET": str,
     "PENDING_POST_SECONDS": int,
     # The largest request body, and the most fields one form post may carry (413 above).
     "MAX_CONTENT_LENGTH": int,
@@ -86,6 +94,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The project's choices, not a rule from the seeds: an hour idle ends a sign-in,
         # and what was posted after that is kept for half an hour.
         "SIGN_IN_IDLE_SECONDS": 60 * 60,
+        "OIDC_PROVIDERS": {},  # made from the OIDC_* keys in finalise()
+        # The assurance each role needs (oidc.assurance_ok). Our choice, after issue 13's
+        # example (no seed speaks of sign-in): ID-porten's "substantial" or "high" level
+        # for coordinators; a second factor, as Entra ID reports it in `amr`, for staff.
+        "OIDC_ASSURANCE": {
+            "coordinator": {"acr": ("idporten-loa-substantial", "idporten-loa-high")},
+            "reviewer": {"amr": ("mfa",)},
+            "auditor": {"amr": ("mfa",)},
+            "admin": {"amr": ("mfa",)},
+        },
         "PENDING_POST_SECONDS": 30 * 60,
         # The largest page (100 rows of a group, long texts) posts well under 1 MiB.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -118,6 +136,7 @@ def finalise(config: dict[str, Any]) -> None:
         config["SECRET_KEY"] = os.urandom(32).hex()
     config["SESSION_COOKIE_SECURE"] = env == "production"
     _finalise_mail(config, env)
+    _finalise_oidc(config)
     url = config["DATABASE_URL"]
     if url.startswith("postgres://"):  # the form some hosts hand out
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
@@ -127,6 +146,28 @@ def finalise(config: dict[str, Any]) -> None:
     if url.startswith("sqlite"):
         # SQLite waits for a writer instead of failing at once with "database is locked".
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+
+# Who signs in where (our choice, after issue 13): coordinators through the municipalities'
+# provider, state staff through theirs.
+OIDC_ROLES = {"kommune": ("coordinator",), "stat": ("reviewer", "auditor", "admin")}
+
+
+def _finalise_oidc(config: dict[str, Any]) -> None:
+    providers = dict(config.get("OIDC_PROVIDERS") or {})
+    for name, roles in OIDC_ROLES.items():
+        prefix = f"OIDC_{name.upper()}_"
+        if config.get(prefix + "ISSUER") and name not in providers:
+            providers[name] = {"issuer": config[prefix + "ISSUER"],
+                               "client_id": config.get(prefix + "CLIENT_ID"),
+                               "client_secret": config.get(prefix + "CLIENT_SECRET"),
+                               "roles": roles}
+    for name, settings in providers.items():
+        if not (settings.get("client_id") and settings.get("client_secret")):
+            raise ConfigError(f"OpenID Connect provider {name!r} needs its client id and "
+                              f"secret (OIDC_{name.upper()}_CLIENT_ID / _CLIENT_SECRET).")
+        settings.setdefault("roles", OIDC_ROLES.get(name, ()))
+    config["OIDC_PROVIDERS"] = providers
 
 
 def _finalise_mail(config: dict[str, Any], env: str) -> None:

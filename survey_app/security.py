@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import sqlalchemy as sa
@@ -18,13 +20,23 @@ from survey_app.models.users import utcnow
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "font-src 'self'; form-action 'self'{providers}; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
 
 
+def content_security_policy(config: Mapping[str, Any]) -> str:
+    """The pages' CSP. Forms post to this site only, except that signing out of a session
+    from an OpenID Connect provider redirects to that provider's end-session endpoint,
+    which a browser checks against form-action too."""
+    origins = sorted({f"{urlsplit(p['issuer']).scheme}://{urlsplit(p['issuer']).netloc}"
+                      for p in (config.get("OIDC_PROVIDERS") or {}).values()
+                      if p.get("issuer")})
+    return CSP.format(providers="".join(f" {origin}" for origin in origins))
+
+
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = current_app.config["CONTENT_SECURITY_POLICY"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -123,6 +135,7 @@ def install_converters(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     # First of all hooks, so the CSRF check and the views read only checked input.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable)
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(app.config)
     app.after_request(_headers)
 
 

@@ -85,13 +85,16 @@ EXPECTED_GET = {
     "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1.pdf": set(),
     "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1.pdf": set(),
 }
+# Sign-in through an OpenID Connect provider: public, and not found while no provider is
+# configured, as here (tests/test_oidc_signin.py signs in through a real one).
+UNCONFIGURED = {"/logg-inn/med/kommune", "/logg-inn/med/kommune/svar"}
 # The `lavterskel` fixture makes the round lavterskel-psykisk-helse/2022 with grants to
 # 3405 and 0301, so pages of a round, a grant or a report have something to show.
 SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
                "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"],
-               "reference": ["TB-2022-3405-1"], "group": ["positions"]}
+               "reference": ["TB-2022-3405-1"], "group": ["positions"], "name": ["kommune"]}
 
 
 @pytest.fixture
@@ -152,7 +155,15 @@ def test_every_route_declares_its_access_rule(app):
 def test_every_page_is_in_the_access_matrix(app):
     pages = {url for rule in app.url_map.iter_rules()
              if rule.endpoint != "static" and "GET" in rule.methods for url in urls_of(rule)}
-    assert pages == set(EXPECTED_GET)
+    assert pages == set(EXPECTED_GET) | UNCONFIGURED
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sign_in_through_a_provider_nobody_configured_is_not_found(client, auth, users, role):
+    if role != "anonymous":
+        auth.login(users[role])
+    for url in sorted(UNCONFIGURED):
+        assert client.get(url).status_code == 404, f"{role} {url}"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from survey_app import audit
 from survey_app.access import public
+from survey_app.auth import oidc
 from survey_app.auth.forms import LanguageForm, SignInForm
 from survey_app.auth.invitation_form import SetPasswordForm
 from survey_app.auth.signin import Refusal, check_credentials, start_session
@@ -55,7 +56,7 @@ def login() -> str | Response | tuple[str, int]:
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form, error=error,
-                           kept=resume.kept_here()), status
+                           kept=resume.kept_here(), providers=oidc.providers()), status
 
 
 @bp.route("/logg-ut", methods=["POST"])
@@ -65,11 +66,13 @@ def logout() -> Response:
         audit.record("user.sign-out", "user", current_user.id)
         db.session.commit()
     language = session.get("lang")
+    single_logout = oidc.logout_target()  # read before the session is emptied
     logout_user()
     session.clear()
     if language:
         session["lang"] = language
-    return redirect(url_for("auth.login"))
+    # Signed in through a provider: end the sign-in there too, which returns here.
+    return redirect(single_logout or url_for("auth.login"))
 
 
 @bp.route("/sprak/<language>", methods=["POST"])
@@ -114,5 +117,7 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
         start_session(user, via="invitation")
         return redirect(_report_of(invitation.recipient.grant_id))
     email = check.user.email if check.user else invitation.recipient.email
-    return render_template("auth/invitation.html", form=form, email=email), (
+    return render_template("auth/invitation.html", form=form, email=email, token=token,
+                           providers=[p for p in oidc.providers()
+                                      if "coordinator" in p.roles]), (
         400 if form.is_submitted() else 200)

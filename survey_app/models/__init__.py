@@ -37,7 +37,7 @@ from survey_app.models.rounds import (
     Round,
     Scheme,
 )
-from survey_app.models.users import LoginAttempt, Role, User, UserMunicipality
+from survey_app.models.users import Identity, LoginAttempt, Role, User, UserMunicipality
 
 __all__ = [
     "Administration",
@@ -53,6 +53,7 @@ __all__ = [
     "Grant",
     "GrantEvent",
     "GrantStatus",
+    "Identity",
     "Invitation",
     "KeyKind",
     "LoginAttempt",

@@ -91,3 +91,27 @@ class LoginAttempt(Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
     client: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+
+
+class Identity(Model):
+    """A person's identity at an OpenID Connect provider, bound to one account.
+
+    Bound by the provider's stable subject (`sub`), never by a name or an address: the
+    e-mail a provider sends is not proof of who signs in. One subject per provider
+    belongs to one account; an account may have one identity per provider."""
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "subject"),
+        sa.UniqueConstraint("user_id", "provider"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    provider: so.Mapped[str] = so.mapped_column(sa.String(40))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(255))
+    bound_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    bound_by: so.Mapped[str] = so.mapped_column(sa.String(254))
+    last_used_at: so.Mapped[dt.datetime | None]
+    user: so.Mapped[User] = so.relationship()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -300,8 +301,28 @@ def send_reminders(round_: Round, base_url: str, now: dt.datetime) -> Summary:
 
 def use_invitation(token: str, now: dt.datetime) -> LinkCheck:
     """Look the link up by its hash; a valid one is marked opened (not yet used)."""
-    invitation = db.session.scalar(
-        sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    check = _state_of(db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(token))), now)
+    if check.state != "valid":
+        return check
+    invitation = check.invitation
+    assert invitation is not None
+    if invitation.opened_at is None:
+        invitation.opened_at = now
+    # Every opening is on the record: a link opened again, or from elsewhere, shows.
+    audit.record("invitation.opened", "invitation", invitation.id,
+                 after={"grant": invitation.recipient.grant_id})
+    db.session.commit()
+    return check
+
+
+def check_again(invitation_id: int, now: dt.datetime) -> LinkCheck:
+    """A link this browser opened a moment ago (its id kept in the session while the
+    invitee signs in at a provider), checked again as `use_invitation` does."""
+    return _state_of(db.session.get(Invitation, invitation_id), now)
+
+
+def _state_of(invitation: Invitation | None, now: dt.datetime) -> LinkCheck:
     if invitation is None:
         return LinkCheck("unknown")
     user = _link_user(invitation.recipient)
@@ -311,12 +332,6 @@ def use_invitation(token: str, now: dt.datetime) -> LinkCheck:
         return LinkCheck("used", invitation, user)
     if invitation.expires_at <= now:
         return LinkCheck("expired", invitation, user)
-    if invitation.opened_at is None:
-        invitation.opened_at = now
-    # Every opening is on the record: a link opened again, or from elsewhere, shows.
-    audit.record("invitation.opened", "invitation", invitation.id,
-                 after={"grant": invitation.recipient.grant_id})
-    db.session.commit()
     return LinkCheck("valid", invitation, user)
 
 
@@ -347,6 +362,26 @@ def accept_invitation(check: LinkCheck, password: str, now: dt.datetime) -> User
     coordinator account is created for the post box address and the grant's municipality,
     so whoever the municipality lets read that box can report.
     """
+    user = _account_of(check)
+    user.set_password(password)
+    _spend(check, user, now, {"password_set": True})
+    db.session.commit()
+    return user
+
+
+def accept_with_identity(check: LinkCheck, now: dt.datetime,
+                         bind: Callable[[User], object], how: dict[str, str]) -> User:
+    """Spend a valid link by binding the identity the invitee signed in with (`bind`
+    is called with the account, made for a post box as in `accept_invitation`): the link
+    becomes the personal account of whoever claimed it, on the record with `how`."""
+    user = _account_of(check)
+    bind(user)
+    _spend(check, user, now, {"password_set": False, **how})
+    db.session.commit()
+    return user
+
+
+def _account_of(check: LinkCheck) -> User:
     invitation = check.invitation
     assert check.state == "valid" and invitation is not None and not check.has_password
     user = check.user
@@ -359,10 +394,19 @@ def accept_invitation(check: LinkCheck, password: str, now: dt.datetime) -> User
         audit.record("user.create", "user", user.id, actor=user, after={
             "email": user.email, "role": user.role, "via": "invitation",
             "municipalities": sorted(user.municipality_numbers)})
-    user.set_password(password)
+    return user
+
+
+def _spend(check: LinkCheck, user: User, now: dt.datetime, after: dict[str, object]) -> None:
+    invitation = check.invitation
+    assert invitation is not None
     invitation.recipient.user_id = user.id
     invitation.used_at = now
-    audit.record("invitation.used", "invitation", invitation.id, actor=user,
-                 after={"password_set": True})
-    db.session.commit()
-    return user
+    audit.record("invitation.used", "invitation", invitation.id, actor=user, after=after)
+
+
+def language_of(invitation: Invitation) -> str:
+    """The written standard the invitation was sent in (its municipality's)."""
+    grant = db.session.get(Grant, invitation.recipient.grant_id)
+    assert grant is not None
+    return _language(grant)

@@ -79,6 +79,8 @@ class FoundReport:
 def find_report(slug: str, year: int, number: str) -> FoundReport | None:
     """The grant a report's URL names, with its municipality and response, in one query:
     every report request needs all three (three round trips before, on the busiest path)."""
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:  # no 1 January to look the register up on
+        return None
     row = db.session.execute(
         sa.select(Grant, Municipality, Response)
         .join(Round, Grant.round_id == Round.id).join(Scheme, Round.scheme_id == Scheme.id)

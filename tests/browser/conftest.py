@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -84,20 +85,35 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app: Flask) -> Iterator[str]:
-    """The app behind waitress, a production WSGI server that closes each response (running
-    its call_on_close work: the receipt mail, the flags after a submit) once it is written,
+@contextmanager
+def serving(app: Flask, port: int = 0, threads: int = 8) -> Iterator[str]:
+    """The app behind waitress on loopback (its address), stopped after.
+
+    waitress is a production WSGI server that closes each response (running its
+    call_on_close work: the receipt mail, the flags after a submit) once it is written,
     as gunicorn does. Werkzeug's development server closes it only after draining the
     socket, and skips the close when the browser resets the connection meanwhile."""
-    server = create_server(live_app, host="127.0.0.1", port=0, threads=8,
+    server = create_server(app, host="127.0.0.1", port=port, threads=threads,
                            clear_untrusted_proxy_headers=True)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown()
-    server.close()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown()
+
+        def close_all() -> None:  # in the server's own thread: its loop then ends
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_all)
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    with serving(live_app) as address:
+        yield address
 
 
 # --- the browser -----------------------------------------------------------------------------
