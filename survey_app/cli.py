@@ -132,7 +132,7 @@ def bind_command(email: str, provider: str, subject: str) -> None:
         click.echo(f"Error: no account {email}.", err=True)
         sys.exit(1)
     try:
-        oidc.bind(user, provider, subject, by="cli")
+        oidc.bind(user, provider, subject.strip(), by="cli")
     except ValueError as error:
         db.session.rollback()
         click.echo(f"Error: {error}.", err=True)

@@ -168,6 +168,20 @@ def _finalise_oidc(config: dict[str, Any]) -> None:
                               f"secret (OIDC_{name.upper()}_CLIENT_ID / _CLIENT_SECRET).")
         settings.setdefault("roles", OIDC_ROLES.get(name, ()))
     config["OIDC_PROVIDERS"] = providers
+    _check_assurance(config.get("OIDC_ASSURANCE") or {})
+
+
+def _check_assurance(required: dict[str, Any]) -> None:
+    """OIDC_ASSURANCE must say exactly what it means: a misspelt key or a bare string
+    (a one-value tuple without its comma) would let any sign-in through."""
+    for role, needs in required.items():
+        if not isinstance(needs, dict) or not needs or set(needs) - {"acr", "amr"}:
+            raise ConfigError(f"OIDC_ASSURANCE[{role!r}] must name `acr` and/or `amr`.")
+        for key, values in needs.items():
+            if isinstance(values, str) or not values or not all(
+                    isinstance(v, str) and v for v in values):
+                raise ConfigError(f"OIDC_ASSURANCE[{role!r}][{key!r}] must be a list of "
+                                  f"accepted values, not {values!r}.")
 
 
 def _finalise_mail(config: dict[str, Any], env: str) -> None:

@@ -6,9 +6,10 @@ grant in it (`<slug>/<year>/<kommunenummer>`) answers the same way.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, url_for
 
 from survey_app.access import Action, enforce
+from survey_app.extensions import db
 from survey_app.models import Grant, Municipality, Round
 from survey_app.services import responses
 from survey_app.services.rounds import RoundError, find_round
@@ -37,3 +38,13 @@ def grant_or_404(slug: str, year: int, number: str,
     report = report_or_404(slug, year, number, action)
     assert report.municipality is not None  # report_or_404 answered 404 otherwise
     return report.grant, report.municipality
+
+
+def report_url_of(grant_id: int) -> str:
+    """The report of a grant (where an invited coordinator wants to land), or their list
+    of reports if the grant is gone."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        return url_for("main.my_reports")
+    return url_for("report.overview", slug=grant.round.scheme.slug, year=grant.round.year,
+                   number=grant.municipality_number)

@@ -48,6 +48,11 @@ ACCOUNTS = {
            "name": "Nora Ny", "acr": "idporten-loa-substantial", "amr": ["BankID"]},
     "ny-lav": {"sub": "kommune-nylav-7", "email": "ole@privat.example", "email_verified": True,
                "name": "Ole Svak", "acr": "idporten-loa-low", "amr": ["Minid-PIN"]},
+    "lang-sub": {"sub": "x" * 300, "email": "lang@privat.example", "email_verified": True,
+                 "name": "Lang", "acr": "idporten-loa-high", "amr": ["BankID"]},
+    "mellomrom": {"sub": " kommune-kari-1 ", "email": "kari@oslo.kommune.no",
+                  "email_verified": True, "name": "Kari med mellomrom",
+                  "acr": "idporten-loa-high", "amr": ["BankID"]},
     "passord": {"sub": "stat-passord-5", "email": "passord@helsedir.no",
                 "email_verified": True, "name": "Bare passord", "acr": "password",
                 "amr": ["pwd"]},
@@ -258,8 +263,8 @@ def test_signing_out_ends_the_sign_in_at_the_provider_too(oidc_app: Flask,
     location = answer.headers["Location"]
     assert location.startswith(provider.issuer)
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
-    assert query["post_logout_redirect_uri"] == ["http://localhost/logg-inn"]
-    assert query["id_token_hint"][0].count(".") == 2
+    assert query == {"client_id": [CLIENT["client_id"]],
+                     "post_logout_redirect_uri": ["http://localhost/logg-inn"]}
     assert not _signed_in(client)
 
 
@@ -327,7 +332,7 @@ def test_pages_let_the_sign_out_form_continue_to_the_provider_and_nowhere_else(
 POSTBOX = "postmottak@lillehammer.kommune.no"
 
 
-def _invitation(app: Flask, token: str, email: str = POSTBOX) -> int:
+def make_invitation(app: Flask, token: str, email: str = POSTBOX) -> int:
     """A valid invitation link for 3405's grant (Lillehammer, bokmål) to `email`."""
     import datetime as dt
 
@@ -350,7 +355,7 @@ def _invitation(app: Flask, token: str, email: str = POSTBOX) -> int:
 def _claim(client: FlaskClient, token: str, login: str) -> object:
     page = client.get(f"/invitasjon/{token}").get_data(as_text=True)
     assert "Logg inn med ID-porten" in page
-    start = client.get(f"/invitasjon/{token}/med/kommune")
+    start = client.post(f"/invitasjon/{token}/med/kommune")  # the page's button
     assert start.status_code == 302, start.get_data(as_text=True)[:300]
     back = through_provider(start.headers["Location"], login)
     return client.get(back.removeprefix("http://localhost"))
@@ -360,10 +365,11 @@ def test_a_post_box_invitation_becomes_the_account_of_whoever_claims_it(
         oidc_app: Flask, lavterskel: str):
     from survey_app.models import Invitation, User
 
-    invitation_id = _invitation(oidc_app, "postboks-lenke-til-nora")
+    invitation_id = make_invitation(oidc_app, "postboks-lenke-til-nora")
     client = oidc_app.test_client()
     answer = _claim(client, "postboks-lenke-til-nora", "ny")
     assert answer.status_code == 302 and _signed_in(client)
+    assert answer.headers["Location"] == "/rapporter/lavterskel-psykisk-helse/2022/3405"
     with client.session_transaction() as session:
         assert session["lang"] == "nb"  # Lillehammer's written standard, the invitation's
     with oidc_app.app_context():
@@ -389,7 +395,7 @@ def test_an_invitation_claimed_with_a_weak_sign_in_binds_nobody_and_stays_usable
         oidc_app: Flask, lavterskel: str):
     from survey_app.models import Invitation
 
-    invitation_id = _invitation(oidc_app, "postboks-lenke-svak")
+    invitation_id = make_invitation(oidc_app, "postboks-lenke-svak")
     client = oidc_app.test_client()
     answer = _claim(client, "postboks-lenke-svak", "ny-lav")
     assert answer.status_code == 403 and not _signed_in(client)
@@ -415,7 +421,7 @@ def test_a_link_cannot_take_over_an_account_that_signs_in_already(
                                 bound_by="test"))
         db.session.commit()
         user_id = user.id
-    invitation_id = _invitation(oidc_app, "lenke-til-en-bundet-konto",
+    invitation_id = make_invitation(oidc_app, "lenke-til-en-bundet-konto",
                                 "koordinator@lillehammer.kommune.no")
     client = oidc_app.test_client()
     answer = _claim(client, "lenke-til-en-bundet-konto", "ny")
@@ -425,3 +431,112 @@ def test_a_link_cannot_take_over_an_account_that_signs_in_already(
         assert db.session.get(Invitation, invitation_id).used_at is None
         assert db.session.scalars(sa.select(Identity.subject).where(
             Identity.user_id == user_id)).all() == ["en-annen-person"]
+
+
+
+# ---- what a hostile review found (each refused, nothing created, never a 500) ------------
+
+
+def test_a_subject_too_long_or_padded_is_refused_not_a_server_error(oidc_app: Flask):
+    client = oidc_app.test_client()
+    _, answer = sign_in_at(client, "lang-sub")
+    assert answer.status_code == 400 and _refusals(oidc_app)[-1]["detail"] == "subject"
+    _, answer = sign_in_at(client, "mellomrom")  # kari's subject with spaces: not kari
+    assert answer.status_code == 403 and not _signed_in(client)
+    assert _refusals(oidc_app)[-1]["reason"] == "no-account"
+
+
+def test_an_abandoned_invitation_is_not_claimed_by_the_next_plain_sign_in(
+        oidc_app: Flask, lavterskel: str):
+    from survey_app.models import Invitation
+
+    invitation_id = make_invitation(oidc_app, "halvferdig-invitasjon")
+    client = oidc_app.test_client()
+    client.get("/invitasjon/halvferdig-invitasjon")
+    client.post("/invitasjon/halvferdig-invitasjon/med/kommune")  # then goes away
+    _, answer = sign_in_at(client, "ny")  # somebody else, from the sign-in page
+    assert answer.status_code == 403 and not _signed_in(client)
+    with oidc_app.app_context():
+        assert db.session.get(Invitation, invitation_id).used_at is None
+        assert db.session.scalar(sa.select(sa.func.count(Identity.id)).where(
+            Identity.subject == ACCOUNTS["ny"]["sub"])) == 0
+
+
+def test_of_two_browsers_claiming_one_link_the_second_is_refused(
+        oidc_app: Flask, lavterskel: str):
+    make_invitation(oidc_app, "to-nettlesere-samme-lenke")
+    first, second = oidc_app.test_client(), oidc_app.test_client()
+    backs = []
+    for client, login in ((first, "ny"), (second, "mellomrom")):
+        client.get("/invitasjon/to-nettlesere-samme-lenke")
+        start = client.post("/invitasjon/to-nettlesere-samme-lenke/med/kommune")
+        backs.append(through_provider(start.headers["Location"], login))
+    assert first.get(backs[0].removeprefix("http://localhost")).status_code == 302
+    refused = second.get(backs[1].removeprefix("http://localhost"))
+    assert refused.status_code == 410 and not _signed_in(second)
+    assert _refusals(oidc_app)[-1]["reason"] == "invitation-closed"
+
+
+def test_a_link_is_spent_once_even_by_two_requests_that_both_found_it_unspent(
+        oidc_app: Flask, lavterskel: str):
+    """The race itself: both checks said "valid" before either spent it."""
+    from survey_app.models.users import utcnow
+    from survey_app.services import invitations
+
+    invitation_id = make_invitation(oidc_app, "samtidig")
+    with oidc_app.test_request_context("/"):
+        now = utcnow()
+        stale = invitations.check_again(invitation_id, now)
+        invitations.accept_with_identity(
+            invitations.check_again(invitation_id, now), now, bind=lambda _user: None,
+            how={"identity": "kommune"})
+        with pytest.raises(invitations.InvitationTaken):
+            invitations.accept_with_identity(stale, now, bind=lambda _user: None,
+                                             how={"identity": "kommune"})
+
+
+def test_a_link_to_a_staff_account_binds_nothing_and_stays_unspent(
+        oidc_app: Flask, lavterskel: str):
+    from survey_app.models import Invitation
+
+    with oidc_app.app_context():
+        staff, _ = create_user("saksbehandler@lillehammer.kommune.no", "reviewer")
+        staff.password_hash = None
+        db.session.commit()
+    invitation_id = make_invitation(oidc_app, "lenke-til-saksbehandler",
+                                    "saksbehandler@lillehammer.kommune.no")
+    answer = _claim(oidc_app.test_client(), "lenke-til-saksbehandler", "ny")
+    assert answer.status_code == 403
+    assert _refusals(oidc_app)[-1]["reason"] == "wrong-provider"
+    with oidc_app.app_context():
+        assert db.session.get(Invitation, invitation_id).used_at is None
+        assert db.session.scalar(sa.select(sa.func.count(Identity.id)).where(
+            Identity.subject == ACCOUNTS["ny"]["sub"])) == 0
+
+
+def test_a_claim_starts_only_from_the_invitation_pages_form(oidc_app: Flask, lavterskel: str):
+    make_invitation(oidc_app, "bare-post")
+    client = oidc_app.test_client()
+    assert client.get("/invitasjon/bare-post/med/kommune").status_code == 405
+    assert client.post("/invitasjon/ukjent-lenke/med/kommune").status_code == 404
+    assert _refusals(oidc_app)[-1]["reason"] == "invitation-closed"
+
+
+def test_starting_again_and_again_keeps_one_pending_sign_in(oidc_app: Flask):
+    client = oidc_app.test_client()
+    for _ in range(12):
+        client.get("/logg-inn/med/kommune")
+    with client.session_transaction() as session:
+        assert len([k for k in session if k.startswith("_state_")]) == 1
+
+
+def test_a_mistyped_assurance_setting_stops_the_start(database_url: str):
+    from survey_app import create_app
+    from survey_app.config import ConfigError
+    from tests.conftest import make_config
+
+    for wrong in ({"coordinator": {"acr": ("idporten-loa-substantial")}},  # no comma
+                  {"coordinator": {"arc": ["idporten-loa-high"]}},
+                  {"coordinator": {}}):
+        with pytest.raises(ConfigError, match="OIDC_ASSURANCE"):
+            create_app(make_config(database_url, OIDC_ASSURANCE=wrong))

@@ -41,12 +41,14 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from joserfc.errors import JoseError
 from requests import RequestException
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from survey_app import audit
 from survey_app.access import public
 from survey_app.auth.signin import start_session
 from survey_app.extensions import db
+from survey_app.lookups import report_url_of
 from survey_app.models import Identity, User
 from survey_app.models.users import utcnow
 from survey_app.security import safe_next
@@ -64,7 +66,7 @@ LABELS = {"kommune": _l("Sign in with ID-porten"), "stat": _l("Sign in with Entr
 NEXT = "oidc_next"
 INVITATION = "oidc_invitation"  # the id of the invitation link this sign-in claims
 SIGNED_IN_WITH = "oidc_provider"
-ID_TOKEN = "oidc_id_token"  # noqa: S105 (a session key, not a secret)
+SUBJECT_LENGTH = 255  # Identity.subject's column; OIDC Core allows at most 255 ASCII
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,15 @@ def providers() -> list[Provider]:
             if name in settings]
 
 
+def _external(endpoint: str, **values: Any) -> str:
+    """An absolute address of ours for the provider: from PUBLIC_URL where it is set (the
+    address the provider knows, whatever Host header came in), else from the request."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def _client(name: str) -> Any:
     """Authlib's client for a configured provider of this app."""
     return current_app.extensions["oidc"].create_client(name)
@@ -141,11 +152,15 @@ def assurance_ok(role: str, claims: Mapping[str, Any],
 @public  # the start of a sign-in; the provider's answer is bound to it by state and nonce
 def start(name: str) -> Response | tuple[str, int]:
     provider = _provider(name)
+    # One sign-in at a time per browser: an earlier, abandoned one (its Authlib state, an
+    # invitation it was claiming) is forgotten, so it can neither be claimed by this one
+    # nor pile up in the session cookie.
+    for key in [k for k in session if k.startswith("_state_") or k == INVITATION]:
+        session.pop(key)
     session[NEXT] = safe_next(request.args.get("next")) or ""
     client = _client(provider.name)
     try:
-        return client.authorize_redirect(url_for("oidc.callback", name=provider.name,
-                                                 _external=True))
+        return client.authorize_redirect(_external("oidc.callback", name=provider.name))
     except (RequestException, OAuthError, ValueError) as error:  # discovery failed
         current_app.logger.warning("OpenID Connect discovery at %s failed: %s", name, error)
         return _refused(provider, "provider-unavailable", 503)
@@ -156,6 +171,7 @@ def start(name: str) -> Response | tuple[str, int]:
 def callback(name: str) -> Response | tuple[str, int]:
     provider = _provider(name)
     client = _client(provider.name)
+    invitation_id = session.pop(INVITATION, None)  # claimed by this answer or by none
     if request.args.get("error"):
         return _refused(provider, "cancelled", 400, detail=request.args.get("error", "")[:80])
     try:
@@ -165,18 +181,19 @@ def callback(name: str) -> Response | tuple[str, int]:
         # an expired token, or a provider that did not answer: nothing is signed in.
         return _refused(provider, "not-verified", 400, detail=type(error).__name__)
     claims = token.get("userinfo") or {}
-    subject = str(claims.get("sub") or "")
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not 0 < len(subject) <= SUBJECT_LENGTH:
+        return _refused(provider, "not-verified", 400, detail="subject")
     identity = db.session.scalar(sa.select(Identity).where(
-        Identity.provider == provider.name, Identity.subject == subject)) if subject else None
-    invitation_id = session.pop(INVITATION, None)
-    if identity is None and subject and isinstance(invitation_id, int):
+        Identity.provider == provider.name, Identity.subject == subject))
+    if identity is None and isinstance(invitation_id, int):
         claimed = _claim_invitation(provider, claims, subject, invitation_id)
         if not isinstance(claimed, Identity):
             return claimed
         identity = claimed
     user = identity.user if identity is not None else None
     if user is None or not user.active:
-        return _refused(provider, "no-account", 403, subject=subject)
+        return _refused(provider, "no-account", 403, subject=subject, user=user)
     if user.role not in provider.roles:
         return _refused(provider, "wrong-provider", 403, subject=subject, user=user)
     if not assurance_ok(user.role, claims, current_app.config["OIDC_ASSURANCE"]):
@@ -185,27 +202,35 @@ def callback(name: str) -> Response | tuple[str, int]:
     assert identity is not None
     identity.last_used_at = utcnow()
     target = session.get(NEXT) or url_for("main.home")
-    id_token = str(token.get("id_token", ""))
     start_session(user, via=provider.name)  # a fresh session: no fixation
-    session[SIGNED_IN_WITH], session[ID_TOKEN] = provider.name, id_token
+    # Only the provider's name, for single logout: the ID token itself would make the
+    # (signed, not encrypted) cookie carry the person's claims and outgrow 4 KB.
+    session[SIGNED_IN_WITH] = provider.name
     return redirect(target)
 
 
-@bp.route("/invitasjon/<token>/med/<name>")
-@public  # the token in the link is the credential, as on the invitation page
+@bp.route("/invitasjon/<token>/med/<name>", methods=["POST"])
+@public  # the token in the link is the credential; the post carries the page's CSRF token
 def from_invitation(token: str, name: str) -> Response | tuple[str, int]:
     """An invitee signs in at the municipalities' provider; the identity they sign in
-    with then becomes the invitation's account (see `_claim_invitation`)."""
+    with then becomes the invitation's account (see `_claim_invitation`). A POST from the
+    invitation page, never a GET: a link in somebody else's mail must not start a claim
+    that binds the clicker's identity to the sender's account."""
     provider = _provider(name)
     if "coordinator" not in provider.roles:
         abort(404)
     check = invitations.use_invitation(token, utcnow())
     if check.state != "valid" or check.invitation is None:
+        _record_refusal(provider, "invitation-closed", detail=check.state)
         return render_template("auth/invitation_closed.html", state=check.state), (
             404 if check.state == "unknown" else 410)
-    session[INVITATION] = check.invitation.id
     session["lang"] = invitations.language_of(check.invitation)  # the invitation's own
-    return start(provider.name)
+    started = start(provider.name)
+    if isinstance(started, tuple):  # the provider does not answer: nothing to claim
+        return started
+    session[INVITATION] = check.invitation.id
+    session[NEXT] = report_url_of(check.invitation.recipient.grant_id)  # land on the report
+    return started
 
 
 def _claim_invitation(provider: Provider, claims: Mapping[str, Any], subject: str,
@@ -213,33 +238,45 @@ def _claim_invitation(provider: Provider, claims: Mapping[str, Any], subject: st
     """Binds a new identity to the account of the invitation this browser opened: the
     account is made for a post box as with a password, and on the record who claimed
     it (the provider's subject and the name it gave). An account that can sign in
-    already (a password, or an identity there) is not taken over by a link."""
+    already (a password, or an identity there), or whose role signs in elsewhere, is not
+    taken over by a link; of two claims at once, one wins and the other is refused."""
     check = invitations.check_again(invitation_id, utcnow())
     if check.state != "valid" or check.invitation is None:
-        return _refused(provider, "invitation-closed", 410, subject=subject)
-    if not assurance_ok("coordinator", claims, current_app.config["OIDC_ASSURANCE"]):
-        return _refused(provider, "assurance-too-low", 403, subject=subject,
-                        detail=str(claims.get("acr", ""))[:80])
+        return _refused(provider, "invitation-closed", 410, subject=subject,
+                        detail=f"invitation {invitation_id}")
     user = check.user
+    role = user.role if user is not None else "coordinator"
+    if role not in provider.roles:
+        return _refused(provider, "wrong-provider", 403, subject=subject, user=user)
+    if not assurance_ok(role, claims, current_app.config["OIDC_ASSURANCE"]):
+        return _refused(provider, "assurance-too-low", 403, subject=subject, user=user,
+                        detail=str(claims.get("acr", ""))[:80])
     if user is not None and (check.has_password or db.session.scalar(
             sa.select(Identity.id).where(Identity.user_id == user.id,
                                          Identity.provider == provider.name))):
-        return _refused(provider, "invitation-account-taken", 403, subject=subject, user=user)
+        return _refused(provider, "invitation-account-taken", 403, subject=subject, user=user,
+                        detail=f"invitation {invitation_id}")
     bound: list[Identity] = []
-    invitations.accept_with_identity(
-        check, utcnow(),
-        bind=lambda account: bound.append(bind(account, provider.name, subject,
-                                               by=f"invitation {invitation_id}")),
-        how={"identity": provider.name, "subject": subject,
-             "name": str(claims.get("name", ""))[:200]})
+    try:
+        invitations.accept_with_identity(
+            check, utcnow(),
+            bind=lambda account: bound.append(bind(account, provider.name, subject,
+                                                   by=f"invitation {invitation_id}",
+                                                   replace=False)),
+            how={"identity": provider.name, "subject": subject,
+                 "name": str(claims.get("name", ""))[:200]})
+    except (invitations.InvitationTaken, IntegrityError, ValueError):
+        db.session.rollback()  # another browser claimed it a moment ago: theirs it is
+        return _refused(provider, "invitation-closed", 410, subject=subject,
+                        detail=f"invitation {invitation_id}")
     return bound[0]
 
 
 def logout_target() -> str | None:
     """Where single logout sends the browser after the local sign-out: the provider's
     end-session endpoint, if the session came from a provider that has one."""
-    name, id_token = session.get(SIGNED_IN_WITH), session.get(ID_TOKEN)
-    if name not in configured(current_app.config) or not id_token:
+    name = session.get(SIGNED_IN_WITH)
+    if name not in configured(current_app.config):
         return None
     client = _client(name)
     try:
@@ -249,8 +286,8 @@ def logout_target() -> str | None:
     if not endpoint:
         return None
     return f"{endpoint}?" + urlencode({
-        "id_token_hint": id_token, "client_id": client.client_id,
-        "post_logout_redirect_uri": url_for("auth.login", _external=True)})
+        "client_id": client.client_id,
+        "post_logout_redirect_uri": _external("auth.login")})
 
 
 REASONS = {
@@ -276,22 +313,27 @@ REASONS = {
 
 def _refused(provider: Provider, reason: str, status: int, subject: str = "",
              user: User | None = None, detail: str = "") -> tuple[str, int]:
-    audit.record("user.sign-in-refused", "sign-in", user.id if user is not None else "-",
-                 after={"provider": provider.name, "reason": reason,
-                        "subject": subject[:255], "detail": detail,
-                        "client": request.remote_addr or ""})
-    db.session.commit()
+    _record_refusal(provider, reason, subject, user, detail)
     return render_template("auth/oidc_refused.html", provider=provider,
                            message=str(REASONS[reason]), reason=reason), status
 
 
-def bind(user: User, provider: str, subject: str, by: str) -> Identity:
-    """Binds a provider's subject to the account (replacing its earlier one there)."""
+def _record_refusal(provider: Provider, reason: str, subject: str = "",
+                    user: User | None = None, detail: str = "") -> None:
+    audit.record("user.sign-in-refused", "sign-in", user.id if user is not None else "-",
+                 after={"provider": provider.name, "reason": reason,
+                        "subject": subject[:SUBJECT_LENGTH], "detail": detail,
+                        "client": request.remote_addr or ""})
+    db.session.commit()
+
+
+def bind(user: User, provider: str, subject: str, by: str, replace: bool = True) -> Identity:
+    """Binds a provider's subject, exactly as the provider sends it, to the account. An
+    earlier one there is replaced (an admin correcting it) unless `replace` is False."""
     if provider not in PROVIDER_NAMES:
         raise ValueError(f"unknown provider {provider!r}: one of {', '.join(PROVIDER_NAMES)}")
-    subject = subject.strip()
-    if not subject or len(subject) > 255:
-        raise ValueError("the subject must be 1–255 characters")
+    if not subject or len(subject) > SUBJECT_LENGTH:
+        raise ValueError(f"the subject must be 1–{SUBJECT_LENGTH} characters")
     taken = db.session.scalar(sa.select(Identity).where(
         Identity.provider == provider, Identity.subject == subject))
     if taken is not None and taken.user_id != user.id:
@@ -299,6 +341,8 @@ def bind(user: User, provider: str, subject: str, by: str) -> Identity:
     existing = db.session.scalar(sa.select(Identity).where(
         Identity.user_id == user.id, Identity.provider == provider))
     before = {"subject": existing.subject} if existing is not None else None
+    if existing is not None and not replace:
+        raise ValueError("the account has an identity there already")
     if existing is None:
         existing = Identity(user_id=user.id, provider=provider, subject=subject, bound_by=by)
         db.session.add(existing)

@@ -25,7 +25,7 @@ from survey_app.auth.forms import LanguageForm, SignInForm
 from survey_app.auth.invitation_form import SetPasswordForm
 from survey_app.auth.signin import Refusal, check_credentials, start_session
 from survey_app.extensions import db
-from survey_app.models import Grant
+from survey_app.lookups import report_url_of
 from survey_app.models.users import utcnow
 from survey_app.report import resume
 from survey_app.security import safe_next
@@ -85,15 +85,6 @@ def set_language(language: str) -> Response:
     return redirect(safe_next(form.next.data) or url_for("main.home"))
 
 
-def _report_of(grant_id: int) -> str:
-    """The report the invitation was about: where the coordinator wants to land."""
-    grant = db.session.get(Grant, grant_id)
-    if grant is None:
-        return url_for("main.my_reports")
-    return url_for("report.overview", slug=grant.round.scheme.slug, year=grant.round.year,
-                   number=grant.municipality_number)
-
-
 @bp.route("/invitasjon/<token>", methods=["GET", "POST"])
 @public  # the token in the link is the credential
 def invitation(token: str) -> str | Response | tuple[str, int]:
@@ -113,9 +104,12 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         password = form.password.data
         assert password is not None  # DataRequired
-        user = invitations.accept_invitation(check, password, utcnow())
+        try:
+            user = invitations.accept_invitation(check, password, utcnow())
+        except invitations.InvitationTaken:  # claimed in another browser a moment ago
+            return render_template("auth/invitation_closed.html", state="used"), 410
         start_session(user, via="invitation")
-        return redirect(_report_of(invitation.recipient.grant_id))
+        return redirect(report_url_of(invitation.recipient.grant_id))
     email = check.user.email if check.user else invitation.recipient.email
     return render_template("auth/invitation.html", form=form, email=email, token=token,
                            providers=[p for p in oidc.providers()

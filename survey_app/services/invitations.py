@@ -355,6 +355,10 @@ def mark_used(check: LinkCheck, now: dt.datetime) -> None:
     db.session.commit()
 
 
+class InvitationTaken(Exception):
+    """The link was spent by another request a moment ago (two browsers at once)."""
+
+
 def accept_invitation(check: LinkCheck, password: str, now: dt.datetime) -> User:
     """Set the password through a valid link, spending it, and return the account.
 
@@ -362,9 +366,10 @@ def accept_invitation(check: LinkCheck, password: str, now: dt.datetime) -> User
     coordinator account is created for the post box address and the grant's municipality,
     so whoever the municipality lets read that box can report.
     """
+    _spend(check, now)
     user = _account_of(check)
     user.set_password(password)
-    _spend(check, user, now, {"password_set": True})
+    _record_use(check, user, {"password_set": True})
     db.session.commit()
     return user
 
@@ -374,16 +379,33 @@ def accept_with_identity(check: LinkCheck, now: dt.datetime,
     """Spend a valid link by binding the identity the invitee signed in with (`bind`
     is called with the account, made for a post box as in `accept_invitation`): the link
     becomes the personal account of whoever claimed it, on the record with `how`."""
+    _spend(check, now)
     user = _account_of(check)
     bind(user)
-    _spend(check, user, now, {"password_set": False, **how})
+    _record_use(check, user, {"password_set": False, **how})
     db.session.commit()
     return user
 
 
-def _account_of(check: LinkCheck) -> User:
+def _spend(check: LinkCheck, now: dt.datetime) -> None:
+    """Marks the link used, unless another request did first (then InvitationTaken): one
+    statement, so that of two claims at once exactly one goes on (the other waits for the
+    row, then finds it used)."""
     invitation = check.invitation
     assert check.state == "valid" and invitation is not None and not check.has_password
+    spent = db.session.execute(
+        sa.update(Invitation).where(Invitation.id == invitation.id,
+                                    Invitation.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise InvitationTaken(invitation.id)
+    invitation.used_at = now
+
+
+def _account_of(check: LinkCheck) -> User:
+    invitation = check.invitation
+    assert invitation is not None
     user = check.user
     if user is None:
         recipient = invitation.recipient
@@ -397,11 +419,10 @@ def _account_of(check: LinkCheck) -> User:
     return user
 
 
-def _spend(check: LinkCheck, user: User, now: dt.datetime, after: dict[str, object]) -> None:
+def _record_use(check: LinkCheck, user: User, after: dict[str, object]) -> None:
     invitation = check.invitation
     assert invitation is not None
     invitation.recipient.user_id = user.id
-    invitation.used_at = now
     audit.record("invitation.used", "invitation", invitation.id, actor=user, after=after)
 
 

@@ -1,6 +1,8 @@
-"""Signing in through a real OpenID Connect provider in Chromium: the sign-in page's
-button, the provider's own login page, back signed in; a too-weak sign-in refused with a
-page that says what to do; signing out ends the sign-in at the provider too.
+"""Signing in through a real OpenID Connect provider in Chromium: a coordinator invited
+by mail claims the invitation through the provider's own login page and lands on the
+report; the sign-in page's button signs in again; a reviewer without a second factor and
+a too-weak coordinator sign-in are refused with a page that says what to do; signing out
+ends the sign-in at the provider too.
 
 Its own app and server (the other browser tests' live app has no provider): the
 provider must know the callback address before the app exists, so the port is chosen
@@ -24,6 +26,7 @@ from tests.browser.conftest import serving
 from tests.conftest import make_config, missing
 from tests.load.harness import free_port
 from tests.oidc_server import OidcProvider, provider_missing
+from tests.test_oidc_signin import make_invitation
 
 ACCOUNTS = {
     "kari": {"sub": "nettleser-kari-1", "email": "kari@nettleser.kommune.no",
@@ -32,7 +35,15 @@ ACCOUNTS = {
     "lav": {"sub": "nettleser-lav-2", "email": "lav@nettleser.kommune.no",
             "email_verified": True, "name": "Lav Nettleser", "acr": "idporten-loa-low",
             "amr": ["Minid-PIN"]},
+    "invitert": {"sub": "nettleser-invitert-3", "email": "nina@privat.example",
+                 "email_verified": True, "name": "Nina Invitert",
+                 "acr": "idporten-loa-substantial", "amr": ["BankID"]},
+    "saksbehandler": {"sub": "nettleser-saksbehandler-4", "email": "sb@helsedir.no",
+                      "email_verified": True, "name": "Saksbehandler uten MFA",
+                      "acr": "password", "amr": ["pwd"]},
 }
+INVITATION_TOKEN = "nettleser-invitasjon-til-postmottaket"
+POSTBOX = "postmottak-nettleser@lillehammer.kommune.no"
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +55,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     port = free_port()
     ours = f"http://127.0.0.1:{port}"
     client = {"client_id": "nettleser", "client_secret": "nettleser-hemmelighet",
-              "redirect_uris": [f"{ours}/logg-inn/med/kommune/svar"],
+              "redirect_uris": [f"{ours}/logg-inn/med/kommune/svar",
+                                f"{ours}/logg-inn/med/stat/svar"],
               "post_logout_redirect_uris": [f"{ours}/logg-inn"]}
     provider = OidcProvider.start([client], ACCOUNTS)
     database = Path(tmp_path_factory.mktemp("oidc-browser")) / "oidc.db"
     app = create_app(make_config(f"sqlite:///{database}", WTF_CSRF_ENABLED=True,
-                                 OIDC_PROVIDERS={"kommune": {
-                                     "issuer": provider.issuer, "client_id": "nettleser",
-                                     "client_secret": "nettleser-hemmelighet",
-                                     "roles": ("coordinator",)}}))
+                                 OIDC_PROVIDERS={
+                                     name: {"issuer": provider.issuer,
+                                            "client_id": "nettleser",
+                                            "client_secret": "nettleser-hemmelighet",
+                                            "roles": roles}
+                                     for name, roles in (("kommune", ("coordinator",)),
+                                                         ("stat", ("reviewer",)))}))
     _seed(app)
     with serving(app, port=port):
         yield ours, provider.issuer
@@ -65,12 +80,15 @@ def _seed(app: Flask) -> None:
     with app.app_context():
         db.create_all()
         demo.seed()
-        for login in ACCOUNTS:
-            user, _ = create_user(str(ACCOUNTS[login]["email"]), "coordinator",
-                                  municipalities=["3405"])
-            db.session.add(Identity(user_id=user.id, provider="kommune",
+        for login, role, provider in (("kari", "coordinator", "kommune"),
+                                      ("lav", "coordinator", "kommune"),
+                                      ("saksbehandler", "reviewer", "stat")):
+            user, _ = create_user(str(ACCOUNTS[login]["email"]), role,
+                                  municipalities=["3405"] if role == "coordinator" else ())
+            db.session.add(Identity(user_id=user.id, provider=provider,
                                     subject=str(ACCOUNTS[login]["sub"]), bound_by="test"))
         db.session.commit()
+    make_invitation(app, INVITATION_TOKEN, POSTBOX)
 
 
 @pytest.fixture
@@ -87,9 +105,11 @@ def fresh_page(browser: Browser, site: tuple[str, str]) -> Iterator[Callable[[],
         context.close()
 
 
-def _through_the_provider(page: Page, login: str) -> None:
-    page.goto("/logg-inn")
-    page.get_by_role("link", name="Logg inn med ID-porten").click()
+def _through_the_provider(page: Page, login: str, button: str = "Logg inn med ID-porten",
+                          start: str = "/logg-inn") -> None:
+    page.goto(start)
+    # A link on the sign-in page; a button (a form with its CSRF token) on an invitation.
+    page.get_by_role("button" if "/invitasjon/" in start else "link", name=button).click()
     expect(page.get_by_role("heading", name="Test-innlogging")).to_be_visible()
     page.get_by_label("Brukernavn").fill(login)
     page.get_by_role("button", name="Logg inn").click()
@@ -123,3 +143,30 @@ def test_a_too_weak_sign_in_is_refused_with_what_to_do(
     assert_accessible(page)
     page.goto("/mine-rapporter")
     expect(page).to_have_url(f"{site[0]}/logg-inn?next=%2Fmine-rapporter")
+
+
+def test_an_invited_coordinator_claims_the_invitation_and_lands_on_the_report(
+        fresh_page: Callable[[], Page], site: tuple[str, str],
+        assert_accessible: Callable[[Page], None]) -> None:
+    page = fresh_page()
+    page.goto(f"/invitasjon/{INVITATION_TOKEN}")
+    assert_accessible(page)  # the invitation page with its ID-porten button
+    _through_the_provider(page, "invitert", start=f"/invitasjon/{INVITATION_TOKEN}")
+    expect(page).to_have_url(f"{site[0]}/rapporter/lavterskel-psykisk-helse/2022/3405")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("lavterskel")
+    # The link is spent; the person now signs in with the same identity, without it.
+    other = fresh_page()
+    other.goto(f"/invitasjon/{INVITATION_TOKEN}")
+    expect(other.get_by_role("heading", level=1)).to_have_text("Lenken er allerede brukt")
+    _through_the_provider(other, "invitert")
+    expect(other).to_have_url(f"{site[0]}/mine-rapporter")
+
+
+def test_a_reviewer_without_a_second_factor_is_refused(
+        fresh_page: Callable[[], Page], site: tuple[str, str]) -> None:
+    page = fresh_page()
+    _through_the_provider(page, "saksbehandler", button="Logg inn med Entra ID")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Innloggingen ble ikke fullført")
+    expect(page.get_by_role("alert")).to_contain_text("sikrere innlogging")
+    page.goto("/gjennomgang")
+    expect(page).to_have_url(f"{site[0]}/logg-inn?next=%2Fgjennomgang")
