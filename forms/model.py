@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 Text = dict[str, str]
@@ -102,4 +103,11 @@ class Questionnaire:
             yield from section.questions
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions() if q.id == question_id), None)
+        return self._by_id.get(question_id)
+
+    @cached_property  # a loaded questionnaire never changes; looked up on every answer
+    def _by_id(self) -> dict[str, Question]:
+        found: dict[str, Question] = {}
+        for question in self.questions():
+            found.setdefault(question.id, question)
+        return found

@@ -7,6 +7,7 @@ otherwise). Pages are saved on every post, valid or not, before the answer goes 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import partial
 from typing import Any
@@ -33,7 +34,7 @@ from forms.model import Questionnaire, Section
 from survey_app import page_input
 from survey_app.access import Action, requires
 from survey_app.after_response import after_response
-from survey_app.extensions import csrf
+from survey_app.extensions import csrf, db
 from survey_app.lookups import report_or_404
 from survey_app.mail import deliver_after_response
 from survey_app.models import Grant, GrantStatus, Municipality, OutboxMail, Submission
@@ -259,29 +260,38 @@ def summary(slug: str, year: int, number: str) -> str:
 @bp.route("/send", methods=["POST"])
 @requires(Action.REPORT)
 def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int]:
-    grant, municipality, _response = _report(slug, year, number)
+    grant, municipality, response = _report(slug, year, number)
     language, receipt_mails = _language(), list[OutboxMail]()
     grant_id, urls = grant.id, _urls(grant)  # read before the submit's commit expires them
+    judgement: flags.Judgement | None = None
 
-    def queue_receipt(submission: Submission) -> None:  # commits with the submission
-        receipt_mails.extend(receipts.queue_receipt(
-            grant, municipality, submission,
-            receipts.receipt_addresses(grant, current_user.email), language))
+    def within(submission: Submission) -> None:  # in the submit's transaction
+        nonlocal judgement
+        # What it reads (the post box, the positions) does not depend on the submission's
+        # rows: they are written once, at the commit, not flushed before each read.
+        with db.session.no_autoflush:
+            receipt_mails.extend(receipts.queue_receipt(
+                grant, municipality, submission,
+                receipts.receipt_addresses(grant, current_user.email), language))
+            judgement = flags.judgement_on_submit(grant, municipality, submission,
+                                                  dt.date.today())
 
     try:
         submitted = responses.submit(grant, request.form.get("key", ""), current_user.email,
-                                     language, within=queue_receipt,
-                                     context=grant_context(grant, municipality))
+                                     language, within=within,
+                                     context=grant_context(grant, municipality),
+                                     response=response)
     except responses.ReportError as error:
         return render_template("report/refused.html", grant=grant, m=municipality,
                                code=error.code, urls=urls), 409
     receipt = redirect(url_for("report.receipt", n=submitted.number, **urls), code=303)
     if submitted.created:
         deliver_after_response(receipt, receipt_mails)
-        # Not needed for the receipt, and made good by the deadline job (`flags compute`)
-        # should this worker die before it runs.
-        after_response(receipt, partial(flags.evaluate_after_submit, grant_id),
-                       f"flags of grant {grant_id} after its submit")
+        if judgement is not None and flags.would_change(judgement):
+            # Not needed for the receipt, and made good by the deadline job (`flags
+            # compute`) should this worker die before it runs.
+            after_response(receipt, partial(flags.evaluate_after_submit, grant_id),
+                           f"flags of grant {grant_id} after its submit")
     return receipt
 
 

@@ -265,37 +265,53 @@ def evaluate_grant(grant_id: int, today: dt.date, actor: str = SYSTEM) -> FlagSu
     return summary
 
 
-def evaluate_after_submit(grant_id: int) -> None:
-    """The rules on a fresh submission. The submission is stored already: a failure here
-    is logged and left to the deadline job, never shown to the municipality as an error.
+@dataclass(frozen=True)
+class Judgement:
+    """What the rules need to judge one grant, taken while its objects are at hand."""
 
-    Run after the receipt has gone to the browser (report.views.send). The grant is judged
-    without a lock first, as the deadline job does; only when a flag would change is it
-    locked and evaluated again on its latest state, so the usual submit (nothing to flag)
-    writes nothing here and never waits for a lock."""
-    today = dt.date.today()
+    grant_id: int
+    rule_set: RuleSet
+    facts: dict[str, object]
+    due: set[str]
+
+
+def judgement_on_submit(grant: Grant, municipality: Municipality | None,
+                        submission: Submission, today: dt.date) -> Judgement | None:
+    """The facts of a submission about to be stored, for `would_change` once it is (None:
+    no rules for the scheme). Taken inside the submit's transaction from what the submit
+    holds in memory — one read, the grant's positions —, so that SQLite's write lock is
+    held for no more than that; the flags are read after the commit."""
+    rule_set = rules_for(grant.round.scheme.questionnaire_id)
+    if rule_set is None or grant.status == GrantStatus.OPTED_OUT:
+        return None
+    percent = Decimal(sum(p.percent for p in grant.positions))
+    first_late = submission.response.submissions[0].late
+    facts = _facts(grant, municipality, submission, first_late, percent)
+    return Judgement(grant.id, rule_set, facts.values, phases(grant.round, today))
+
+
+def would_change(judgement: Judgement) -> bool:
+    """Whether the rules would change a flag of the grant (one read: its flags). The usual
+    submit — nothing to flag — thus leaves no work behind it: reading the grant, its report
+    and municipality again after the response was a quarter of a submit's CPU. Like the
+    deadline job's first pass this takes no lock; `evaluate_after_submit` locks the grant
+    and judges again on its latest state."""
+    existing = {f.rule_id: f for f in db.session.scalars(
+        sa.select(Flag).where(Flag.grant_id == judgement.grant_id))}
+    return not all(_settled(existing.get(v.rule.id), v)
+                   for v in evaluate(judgement.rule_set, judgement.facts, judgement.due))
+
+
+def evaluate_after_submit(grant_id: int) -> None:
+    """The rules on a fresh submission whose flags would change (`would_change`).
+    The submission is stored already: a failure here is logged and left to the deadline
+    job, never shown to the municipality as an error. Run after the receipt has gone to
+    the browser (report.views.send)."""
     try:
-        if not _flags_would_change(grant_id, today):
-            db.session.rollback()  # only read: end the transaction
-            return
-        evaluate_grant(grant_id, today, actor="submit")
+        evaluate_grant(grant_id, dt.date.today(), actor="submit")
     except Exception:
         db.session.rollback()
         log.exception("flags for grant %s not evaluated after submit", grant_id)
-
-
-def _flags_would_change(grant_id: int, today: dt.date) -> bool:
-    """Whether `evaluate_grant` would change a flag of the grant now (see `_settled`)."""
-    grant = db.session.get(Grant, grant_id)
-    if grant is None:
-        return False
-    rule_set = rules_for(grant.round.scheme.questionnaire_id)
-    if rule_set is None or grant.status == GrantStatus.OPTED_OUT:
-        return False
-    existing = {f.rule_id: f for f in db.session.scalars(
-        sa.select(Flag).where(Flag.grant_id == grant.id))}
-    verdicts = evaluate(rule_set, facts_of(grant).values, phases(grant.round, today))
-    return not all(_settled(existing.get(v.rule.id), v) for v in verdicts)
 
 
 def _settled(flag: Flag | None, verdict: Verdict) -> bool:

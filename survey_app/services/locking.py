@@ -24,17 +24,29 @@ def _postgresql() -> bool:
 
 
 def lock(model: type[Row], row_id: int) -> Row | None:
-    """Lock the row within the current transaction and return it as it is now."""
+    """Lock the row within the current transaction and return it as it is now (its
+    columns read by the locking statement, its relationships on first use)."""
     key = model.__table__.c.id
     if _postgresql():
         # One round trip, and no new row version: the no-op UPDATE would write one (and
         # touch an `onupdate` column such as grants.updated_at). `of` keeps the lock on
         # this table when the model eager-loads others (a grant joins its round).
-        return db.session.scalar(
+        found = db.session.scalar(
             sa.select(model).where(key == row_id).with_for_update(of=model)
             .execution_options(populate_existing=True))
-    db.session.execute(sa.update(model).where(key == row_id).values(id=key))
-    return db.session.get(model, row_id, populate_existing=True)
+    else:
+        # The no-op UPDATE takes the write lock and RETURNING reads the row in the same
+        # statement (SQLite 3.35+).
+        found = db.session.scalar(
+            sa.update(model).where(key == row_id).values(id=key).returning(model)
+            .execution_options(populate_existing=True, synchronize_session=False))
+    if found is not None:
+        # A collection read before the lock (a report's submissions) may be stale now.
+        state = sa.inspect(found)
+        loaded = [r.key for r in state.mapper.relationships if r.key not in state.unloaded]
+        if loaded:
+            db.session.expire(found, loaded)
+    return found
 
 
 def locked(model: type[Row], row_id: int) -> Row:
@@ -47,17 +59,24 @@ def locked(model: type[Row], row_id: int) -> Row:
 
 
 def locked_row(model: type[Row], row_id: int) -> Row:
-    """`locked` for a write that needs only the locked row fresh, not the rest of what the
-    request read (the signed-in user, the grant): a report's page save and submit.
+    """`lock` for a write that needs only the locked row fresh, not the rest of what the
+    request read (the signed-in user, the grant, the municipality): a report's page save
+    and submit.
 
     On PostgreSQL the request's transaction goes on: under READ COMMITTED the lock waits
-    for a concurrent writer of the row and then reads it as committed, so ending the
-    transaction first would only cost a commit and the reloading of every object it
-    expires (about a third of a page save's queries). SQLite needs `locked`: there a
-    read transaction must end before the write lock can be waited for.
+    for a concurrent writer of the row and then reads it as committed. SQLite must end its
+    read transaction before the write lock can be waited for; it is ended without
+    expiring what the session holds, as PostgreSQL keeps it. Expiring it (as `locked`
+    does) made every object the request had read load again while holding SQLite's one
+    write lock, which every other writer waits for.
     """
     if not _postgresql():
-        return locked(model, row_id)
+        session = db.session()
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     found = lock(model, row_id)
     assert found is not None, f"{model.__name__} {row_id} vanished"
     return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -303,8 +303,9 @@ class Submitted:
     number: int
 
 
-def _repeat(key: str, stored_hash: str) -> Submitted | None:
-    previous = db.session.scalar(sa.select(Submission).where(Submission.idempotency_key == key))
+def _repeat(previous: Submission | None, stored_hash: str) -> Submitted | None:
+    """The submission made earlier with the same key, if any: the same answers are a
+    repeat (a double click, a reload), other answers a reuse of the key (refused)."""
     if previous is None:
         return None
     if previous.answers_hash != stored_hash:
@@ -312,16 +313,32 @@ def _repeat(key: str, stored_hash: str) -> Submitted | None:
     return Submitted(previous, created=False, number=previous.number)
 
 
+def _with_key(submissions: Iterable[Submission], key: str) -> Submission | None:
+    return next((s for s in submissions if s.idempotency_key == key), None)
+
+
+def _taken(key: str, response_id: int, stored_hash: str) -> Submitted | None:
+    """After the unique index refused the key: the submission of the same report that won
+    a race with this one counts; another report's key is refused (None: not the key)."""
+    taken = db.session.scalar(sa.select(Submission).where(Submission.idempotency_key == key))
+    if taken is not None and taken.response_id != response_id:
+        raise ReportError("key-reused")
+    return _repeat(taken, stored_hash)
+
+
 def submit(grant: Grant, key: str, actor: str, language: str,
            within: Callable[[Submission], object] | None = None,
-           context: Mapping[str, object] | None = None) -> Submitted:
+           context: Mapping[str, object] | None = None,
+           response: Response | None = None) -> Submitted:
     """Submits the draft once: a repeat with the same key and answers gets the same
     submission; the same key with other answers is refused. `within` is called with a new
     submission before the commit, so what it adds (the receipt mail) commits with it.
-    `context` is the grant's `context_of`, when the caller has it already."""
+    `context` is the grant's `context_of` and `response` its report as read in this
+    request (`find_report`), when the caller has them already; the report is read again
+    under its lock either way."""
     if not KEY.match(key):
         raise ReportError("bad-key")
-    existing = response_of(grant)
+    existing = response if response is not None else response_of(grant)
     if existing is None:
         raise ReportError("nothing-to-submit")
     context = context if context is not None else context_of(grant)
@@ -335,7 +352,9 @@ def submit(grant: Grant, key: str, actor: str, language: str,
         evaluation = evaluate(questionnaire_of(grant, response), page_data(response), context,
                               language)
     stored = answers_to_json(evaluation.answers)
-    repeat = _repeat(key, answers_hash(stored))
+    # The report's own submissions are read anyway (for the next number); a key used on
+    # another report is refused by the unique index at the commit, below.
+    repeat = _repeat(_with_key(response.submissions, key), answers_hash(stored))
     if repeat is None and response.status == ResponseStatus.SUBMITTED:
         latest = response.latest_submission
         assert latest is not None
@@ -349,12 +368,12 @@ def submit(grant: Grant, key: str, actor: str, language: str,
     submission = _record(grant, response, key, stored, actor)
     if within is not None:
         within(submission)
-    number = submission.number
+    number, response_id = submission.number, response.id
     try:
         db.session.commit()
-    except IntegrityError:  # the same key won a race on another server: that one counts
+    except IntegrityError:  # the key is taken: by a race on another server, or elsewhere
         db.session.rollback()
-        repeat = _repeat(key, answers_hash(stored))
+        repeat = _taken(key, response_id, answers_hash(stored))
         if repeat is None:
             raise
         return repeat

@@ -211,3 +211,35 @@ def test_posting_into_another_municipalitys_report_changes_nothing(
         "csrf_token": csrf_token_in(page), "version": "0", "used_amount": "1"})
     assert answer.status_code == 404
     assert response_row(app) is None
+
+
+def test_a_key_used_on_another_report_is_refused_and_that_report_is_untouched(
+        app, client, auth, users, lavterskel):
+    """The key is checked against the report's own submissions first; one that a submit of
+    another report used is refused by the database's unique index, never taken as a repeat."""
+    from tests.factories import UserFactory
+
+    auth.login(users["coordinator"])
+    summary = fill_all(client)
+    key = re.search(r'name="key" value="([^"]+)"', summary).group(1)
+    first = client.post(f"{REPORT}/send", data={"csrf_token": csrf_token_in(summary),
+                                                 "key": key})
+    assert first.status_code == 303
+    with app.app_context():
+        UserFactory(email="koord@oslo.kommune.no", numbers=["0301"])
+        db.session.commit()
+    auth.logout()
+    auth.login("koord@oslo.kommune.no")
+    oslo = REPORT.replace("/3405", "/0301")
+    for section, answers in PAGES.items():
+        assert save(client, section, answers, report=oslo).status_code == 302, section
+    other = client.get(f"{oslo}/oppsummering").get_data(as_text=True)
+    refused = client.post(f"{oslo}/send", data={"csrf_token": csrf_token_in(other),
+                                                "key": key})
+    assert refused.status_code == 409
+    assert "andre svar" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 1
+        oslo_status = db.session.scalar(
+            sa.select(Grant.status).where(Grant.municipality_number == "0301"))
+        assert oslo_status != "reported"
