@@ -12,12 +12,16 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml
-	$(VENV)/bin/pip install --quiet -e .
+# Exactly the locked versions, each checked against its hash (scripts/lock.sh makes the
+# lock files from pyproject.toml); then the project itself, which adds nothing more.
+$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml requirements.lock
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed translations

@@ -160,7 +160,7 @@ def sign_in_reviewer() -> None:
     from survey_app.models import User
 
     g._login_user = User(id=1, email="reviewer@example.no", role="reviewer", language="nb",
-                         active=True)
+                         office="national", active=True)
 
 
 def render_service(qid: str, version: int, section_id: str = SECTION) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import joinedload
 
 from survey_app import config as settings
 from survey_app import questionnaires, security
@@ -58,9 +57,10 @@ def compile_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from survey_app import i18n, models
+    from survey_app import i18n, sessions
 
     db.init_app(app)
+    sessions.init_app(app)  # server-side sessions in the database (Flask-Session)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -69,11 +69,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the sign-in page says it itself
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        # Every signed-in request: the user and its municipalities in one query, not two.
-        return db.session.get(models.User, int(user_id),
-                              options=[joinedload(models.User.municipalities)])
+    # Every signed-in request: the user, its municipalities and this session's sign-in
+    # record in one query; an ended session or a deactivated account signs nobody in.
+    login_manager.user_loader(sessions.signed_in_user)
 
 
 @event.listens_for(Engine, "connect")
@@ -90,6 +88,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin.views import bp as admin_bp
     from survey_app.auth import oidc
+    from survey_app.auth.password_views import bp as passwords_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.downloads.views import bp as downloads_bp
     from survey_app.drafts.views import bp as drafts_bp
@@ -98,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.report.views import bp as report_bp
     from survey_app.review.views import bp as review_bp
 
-    for bp in (auth_bp, oidc.bp, main_bp, admin_bp, preview_bp, report_bp, review_bp,
+    for bp in (auth_bp, passwords_bp, oidc.bp, main_bp, admin_bp, preview_bp, report_bp, review_bp,
                downloads_bp, drafts_bp):
         app.register_blueprint(bp)
     oidc.init_app(app)

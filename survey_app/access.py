@@ -18,13 +18,18 @@ from flask_login import current_user
 from survey_app import audit
 from survey_app.extensions import db, login_manager
 from survey_app.models import Municipality, Role, User
+from survey_app.offices import NATIONAL, OFFICES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Action(enum.StrEnum):
     REPORT = "report"  # the coordinator's own reports
-    REVIEW = "review"  # reviewing municipalities in scope
+    REVIEW = "review"  # reading the review of municipalities in scope: cases, flags, letters
+    # Deciding on a case: a flag waived or claimed, a claim's process, a report returned or
+    # approved, a repayment recorded. Separate from REVIEW so that whoever reads a case (an
+    # admin, an auditor) cannot decide it (issue 13: separation of duties).
+    DECIDE = "decide"
     AUDIT = "audit"  # read-only access to records for auditors
     VIEW_MUNICIPALITY = "municipality.view"
     VIEW_REGISTER = "register.view"
@@ -33,18 +38,44 @@ class Action(enum.StrEnum):
     EXPORT = "export"  # downloading a round's exports (changes nothing)
     READ_DRAFTS = "drafts.read"  # every saved version of a municipality's draft
     ADMIN = "admin"
+    OWN_ACCOUNT = "account"  # one's own account (changing one's password): every role
 
 
+# Separation of duties (issue 13): only a coordinator fills in and submits a municipality's
+# report, only a reviewer decides a case; an admin administers (rounds, users,
+# questionnaires) and reads, and an auditor reads, neither changing a report or a case.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.COORDINATOR: frozenset({Action.REPORT, Action.VIEW_MUNICIPALITY}),
-    Role.REVIEWER: frozenset({Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
-                              Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT,
-                              Action.READ_DRAFTS}),
+    Role.COORDINATOR: frozenset({Action.REPORT, Action.VIEW_MUNICIPALITY,
+                                 Action.OWN_ACCOUNT}),
+    Role.REVIEWER: frozenset({Action.REVIEW, Action.DECIDE, Action.VIEW_MUNICIPALITY,
+                              Action.VIEW_REGISTER, Action.PREVIEW_QUESTIONNAIRE,
+                              Action.EXPORT, Action.READ_DRAFTS, Action.OWN_ACCOUNT}),
+    # Auditors read the cases and letters too ("a national auditor can open every case and
+    # letter (read only)", issue 13), never deciding them.
     Role.AUDITOR: frozenset({
-        Action.AUDIT, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER, Action.READ_AUDIT_LOG,
-        Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT, Action.READ_DRAFTS}),
-    Role.ADMIN: frozenset(Action),
+        Action.AUDIT, Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
+        Action.READ_AUDIT_LOG, Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT,
+        Action.READ_DRAFTS, Action.OWN_ACCOUNT}),
+    Role.ADMIN: frozenset(Action) - {Action.REPORT, Action.DECIDE},
 }
+SCOPED_ROLES = (Role.REVIEWER, Role.AUDITOR)  # scoped by office: national or one office
+
+
+def regional_office(user: Any) -> str | None:
+    """The one Statsforvalter office a reviewer or auditor is limited to; None for anyone
+    else (national, no scope at all, or another role)."""
+    office = getattr(user, "office", None)
+    if getattr(user, "role", None) in SCOPED_ROLES and office in OFFICES:
+        return str(office)
+    return None
+
+
+def national_scope(user: Any) -> bool:
+    """Whether the user's scope is every municipality: an admin, or a reviewer or auditor
+    given national scope outright."""
+    role = getattr(user, "role", None)
+    return role == Role.ADMIN or (role in SCOPED_ROLES
+                                  and getattr(user, "office", None) == NATIONAL)
 
 
 def in_scope(user: User, municipality: Municipality) -> bool:
@@ -53,8 +84,12 @@ def in_scope(user: User, municipality: Municipality) -> bool:
         return True
     if user.role == Role.COORDINATOR:
         return municipality.number in user.municipality_numbers
-    # Reviewers and auditors: national (no office) or one Statsforvalter office.
-    return user.office is None or municipality.office == user.office
+    # Reviewers and auditors: national, or one Statsforvalter office, each said outright;
+    # an account with neither (office NULL) has no scope at all, never national by omission.
+    if national_scope(user):
+        return True
+    office = regional_office(user)
+    return office is not None and municipality.office == office
 
 
 def can(user: Any, action: Action, municipality: Municipality | None = None) -> bool:

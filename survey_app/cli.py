@@ -14,7 +14,13 @@ from flask.cli import AppGroup
 from survey_app import tabular
 from survey_app.offices import office_name
 from survey_app.services import demo, register
-from survey_app.services.users import UserError, create_user, set_approver
+from survey_app.services.users import (
+    UserError,
+    activate_user,
+    create_user,
+    deactivate_user,
+    set_approver,
+)
 
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 users_cli = AppGroup("users", help="Accounts and roles.")
@@ -85,7 +91,8 @@ def list_changes(from_year: int, to_year: int) -> None:
               type=click.Choice(["coordinator", "reviewer", "auditor", "admin"]))
 @click.option("--municipality", "municipalities", multiple=True, metavar="NNNN",
               help="A coordinator's municipality; repeat for several.")
-@click.option("--office", help="A reviewer's or auditor's Statsforvalter office, e.g. Innlandet.")
+@click.option("--office", help="A reviewer's or auditor's scope (required for them): "
+              "`national`, or a Statsforvalter office, e.g. innlandet.")
 @click.option("--name", default="", help="The person's name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, municipalities: tuple[str, ...],
@@ -114,6 +121,30 @@ def approver_command(email: str, revoke: bool) -> None:
         click.echo(f"Error: {error}.", err=True)
         sys.exit(1)
     click.echo(f"{user.email} {'may no longer' if revoke else 'may now'} approve decisions.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Stop an account signing in; its open sessions end at once (audit-logged)."""
+    try:
+        user, changed = deactivate_user(email)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"{user.email} {'is deactivated' if changed else 'was deactivated already'}.")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str) -> None:
+    """Let a deactivated account sign in again (no old session comes back)."""
+    try:
+        user, changed = activate_user(email)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"{user.email} {'is active again' if changed else 'was active already'}.")
 
 
 @users_cli.command("bind")

@@ -43,8 +43,9 @@ from survey_app.models.users import utcnow
 
 log = logging.getLogger(__name__)
 
-# A personal link, with or without scheme and host: `https://host/invitasjon/<token>`.
-PERSONAL_LINK = re.compile(r"\S*/invitasjon/[A-Za-z0-9_\-]+")
+# A personal link, with or without scheme and host: `https://host/invitasjon/<token>`, or
+# a link to choose a new password (`/tilbakestill-passord/<token>`).
+PERSONAL_LINK = re.compile(r"\S*/(?:invitasjon|tilbakestill-passord)/[A-Za-z0-9_\-]+")
 REDACTED_LINK = "[personlig lenke]"
 
 # A queued mail is tried at most this often; the pause after attempt n is RETRY_PAUSE * 2**(n-1)

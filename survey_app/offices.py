@@ -29,6 +29,11 @@ OFFICES: dict[str, str] = {
     "vestland": "Statsforvalteren i Vestland",
 }
 
+# A reviewer's or auditor's scope over every municipality (the Directorate's staff, the
+# national auditors), stored in `User.office` as said outright: an account whose office is
+# empty has no scope at all (issue 13), so national access is never given by omission.
+NATIONAL = "national"
+
 _COUNTIES = [
     County("03", "Oslo", "oslo-og-viken"),
     County("11", "Rogaland", "rogaland"),

@@ -3,20 +3,16 @@ number in URLs, safe redirects and the sign-in rate limit."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import sqlalchemy as sa
 from flask import Flask, Response, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
-
-from survey_app.extensions import db
-from survey_app.models import LoginAttempt
-from survey_app.models.users import utcnow
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,9 +39,11 @@ def _headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["APP_ENV"] == "production":
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
-    if response.mimetype == "text/html":
-        # Pages may hold answers about a municipality: keep them out of shared caches.
-        response.headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype == "text/html" or (request.endpoint != "static"
+                                            and current_user.is_authenticated):
+        # Pages, PDFs, spreadsheets and JSON for a signed-in user may hold answers about a
+        # municipality: kept out of every cache, the browser's too.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -133,6 +131,12 @@ def install_converters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # The client's address and scheme as the last `proxies` proxies report them (the
+        # sign-in throttle counts per address); with none, a forwarded-for header is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=proxies, x_proto=proxies)
     # First of all hooks, so the CSRF check and the views read only checked input.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable)
     app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(app.config)
@@ -148,30 +152,3 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
-
-
-def _window_start() -> dt.datetime:
-    return utcnow() - dt.timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-
-
-def sign_in_blocked(email: str, client: str) -> bool:
-    """Too many recent failures for this address, or from this client (4× the limit)."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    since = _window_start()
-    by_email = db.session.scalar(sa.select(sa.func.count()).where(
-        LoginAttempt.email == email, LoginAttempt.at >= since)) or 0
-    by_client = db.session.scalar(sa.select(sa.func.count()).where(
-        LoginAttempt.client == client, LoginAttempt.at >= since)) or 0
-    return by_email >= limit or by_client >= 4 * limit
-
-
-def record_failure(email: str, client: str) -> None:
-    db.session.add(LoginAttempt(email=email, client=client))
-    # Old attempts no longer count; clearing them keeps the table small.
-    db.session.execute(sa.delete(LoginAttempt).where(
-        LoginAttempt.at < utcnow() - dt.timedelta(days=1)))
-    db.session.commit()
-
-
-def clear_failures(email: str) -> None:
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))

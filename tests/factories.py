@@ -9,6 +9,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from survey_app.extensions import db
 from survey_app.models import Grant, Round, User, UserMunicipality
+from survey_app.offices import NATIONAL
 from survey_app.services import rounds
 
 PASSWORD = "correct horse battery"
@@ -22,7 +23,10 @@ class UserFactory(SQLAlchemyModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.no")
     role = "coordinator"
-    office = None
+    # A reviewer or auditor has a scope said outright (create_user requires it): national
+    # unless the test gives an office. An empty office would mean no scope at all.
+    office = factory.LazyAttribute(
+        lambda u: NATIONAL if u.role in ("reviewer", "auditor") else None)
 
     @factory.post_generation
     def password(self, create: bool, extracted: str | None, **kwargs: object) -> None:
@@ -37,15 +41,29 @@ class UserFactory(SQLAlchemyModelFactory):
 
 def make_users() -> dict[str, User]:
     """The cast of the access tests: a coordinator in 3405 Lillehammer (Innlandet), a
-    national and an Innlandet reviewer, an auditor and an admin."""
+    national and an Innlandet reviewer, a national and an Innlandet auditor and an admin.
+    National scope is said outright (`national`), as create_user requires."""
     return {
         "coordinator": UserFactory(email="koord@lillehammer.kommune.no", numbers=["3405"]),
-        "reviewer_national": UserFactory(email="rev@helsedir.no", role="reviewer"),
+        "reviewer_national": UserFactory(email="rev@helsedir.no", role="reviewer",
+                                         office=NATIONAL),
         "reviewer_innlandet": UserFactory(email="rev@sfin.no", role="reviewer",
                                           office="innlandet"),
-        "auditor": UserFactory(email="revisor@riksrevisjonen.no", role="auditor"),
+        "auditor": UserFactory(email="revisor@riksrevisjonen.no", role="auditor",
+                               office=NATIONAL),
+        "auditor_innlandet": UserFactory(email="revisor@sfin.no", role="auditor",
+                                         office="innlandet"),
         "admin": UserFactory(email="admin@helsedir.no", role="admin"),
     }
+
+
+REPORTER = "rapportor@kommune.no"
+
+
+def make_coordinator(*numbers: str, email: str = REPORTER) -> User:
+    """A coordinator for several municipalities, for the tests that fill in the reports of
+    more than one: only a coordinator fills in and submits a report, never an admin."""
+    return UserFactory(email=email, numbers=list(numbers))
 
 
 LAVTERSKEL_2022 = "lavterskel-psykisk-helse/2022"

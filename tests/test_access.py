@@ -7,15 +7,24 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from survey_app.access import Action
 from survey_app.extensions import db
-from survey_app.models import AuditEvent
+from survey_app.models import AuditEvent, Flag, Response
 
 ROLES = ["anonymous", "coordinator", "reviewer_national", "reviewer_innlandet", "auditor",
-         "admin"]
+         "auditor_innlandet", "admin"]
 EVERYONE = set(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
-PREVIEWERS = {"reviewer_national", "reviewer_innlandet", "auditor", "admin"}
-EXPORTERS = {"reviewer_national", "reviewer_innlandet", "auditor", "admin"}
+STAFF = {"reviewer_national", "reviewer_innlandet", "auditor", "auditor_innlandet", "admin"}
+PREVIEWERS = STAFF
+EXPORTERS = STAFF
+# Reading cases, flags and letters: reviewers, auditors and admins, each within their scope
+# (Innlandet's reviewer and auditor: 3405 Lillehammer, not 0301 Oslo). Only reviewers decide
+# (DECIDERS, below); admins and auditors read.
+READERS = STAFF
+NATIONAL_READERS = {"reviewer_national", "auditor", "admin"}
+DECIDERS = {"reviewer_national", "reviewer_innlandet"}
+AUDITORS = {"auditor", "auditor_innlandet", "admin"}
 
 # Who may open each page. 3405 Lillehammer is the coordinator's own municipality in
 # Innlandet; 0301 Oslo lies outside both the coordinator's and the Innlandet reviewer's scope.
@@ -23,43 +32,41 @@ EXPECTED_GET = {
     "/": EVERYONE,
     "/logg-inn": EVERYONE,
     "/tilgjengelighet": EVERYONE,
-    "/mine-rapporter": {"coordinator", "admin"},
-    "/gjennomgang": {"reviewer_national", "reviewer_innlandet", "admin"},
-    "/gjennomgang/runder": {"reviewer_national", "reviewer_innlandet", "admin"},
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022": {"reviewer_national",
-                                                         "reviewer_innlandet", "admin"},
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/flagg": {"reviewer_national",
-                                                               "reviewer_innlandet", "admin"},
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/dashbord": {"reviewer_national",
-                                                                  "reviewer_innlandet", "admin"},
-    # A case: within the reviewer's scope only (0301 Oslo is not Innlandet's).
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405": {"reviewer_national",
-                                                              "reviewer_innlandet", "admin"},
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301": {"reviewer_national", "admin"},
+    "/mine-rapporter": {"coordinator"},
+    "/gjennomgang": READERS,
+    "/gjennomgang/runder": READERS,
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022": READERS,
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/flagg": READERS,
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/dashbord": READERS,
+    # A case: within the reader's scope only (0301 Oslo is not Innlandet's).
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405": READERS,
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301": NATIONAL_READERS,
     # A draft's every save: reviewers and auditors in scope (read-only).
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405/utkast": {
-        "reviewer_national", "reviewer_innlandet", "auditor", "admin"},
-    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301/utkast": {
-        "reviewer_national", "auditor", "admin"},
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405/utkast": READERS,
+    "/gjennomgang/runder/lavterskel-psykisk-helse/2022/0301/utkast": NATIONAL_READERS,
     # The `review_samples` claim on 3405's grant: its letter, as a page and as a PDF.
-    "/gjennomgang/krav/TB-2022-3405-1": {"reviewer_national", "reviewer_innlandet", "admin"},
-    "/gjennomgang/krav/TB-2022-3405-1.pdf": {"reviewer_national", "reviewer_innlandet",
-                                             "admin"},
-    "/gjennomgang/krav/TB-2022-3405-1/forhandsvarsel.pdf": {
-        "reviewer_national", "reviewer_innlandet", "admin"},
-    "/revisjon": {"auditor", "admin"},
-    "/register": {"reviewer_national", "reviewer_innlandet", "auditor", "admin"},
+    "/gjennomgang/krav/TB-2022-3405-1": READERS,
+    "/gjennomgang/krav/TB-2022-3405-1.pdf": READERS,
+    "/gjennomgang/krav/TB-2022-3405-1/forhandsvarsel.pdf": READERS,
+    "/revisjon": AUDITORS,
+    "/register": STAFF,
     "/admin": {"admin"},
     "/admin/brukere": {"admin"},
+    "/admin/brukere/1/okter": {"admin"},  # the coordinator's sessions
     "/admin/runder": {"admin"},
     "/admin/runder/lavterskel-psykisk-helse/2022": {"admin"},
-    "/logg": {"auditor", "admin"},
+    "/logg": AUDITORS,
     "/admin/utboks": {"admin"},
     "/admin/utboks/1": {"admin"},  # the `mail_samples` mail
     # The token is the credential: a valid invitation link opens for whoever holds it.
     "/invitasjon/proevelenke-for-tilgangstesten": EVERYONE,
+    # Asking for a link to choose a new password, and the link (the `mail_samples` one,
+    # valid): public, the token being the credential. Changing one's own: signed in.
+    "/glemt-passord": EVERYONE,
+    "/tilbakestill-passord/proevelenke-for-tilgangstesten": EVERYONE,
+    "/konto/passord": SIGNED_IN,
     "/kommuner/3405": SIGNED_IN,
-    "/kommuner/0301": {"reviewer_national", "auditor", "admin"},
+    "/kommuner/0301": NATIONAL_READERS,
     # Exports: downloads answer 200 with the file, within the user's scope.
     "/eksport": EXPORTERS,
     "/eksport/lavterskel-psykisk-helse/2022/okonomi.xlsx": EXPORTERS,
@@ -71,13 +78,14 @@ EXPECTED_GET = {
     "/eksport/lavterskel-psykisk-helse/2022/svar-positions.csv": set(),
     "/skjema": PREVIEWERS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
-    # A report: its own coordinator (3405) and admins; 0301 is nobody's here but admins'.
-    "/rapporter/lavterskel-psykisk-helse/2022/3405": {"coordinator", "admin"},
-    "/rapporter/lavterskel-psykisk-helse/2022/0301": {"admin"},
-    "/rapporter/lavterskel-psykisk-helse/2022/3405/side/economy": {"coordinator", "admin"},
-    "/rapporter/lavterskel-psykisk-helse/2022/0301/side/economy": {"admin"},
-    "/rapporter/lavterskel-psykisk-helse/2022/3405/oppsummering": {"coordinator", "admin"},
-    "/rapporter/lavterskel-psykisk-helse/2022/0301/oppsummering": {"admin"},
+    # A report: its own coordinator (3405) only, never an admin (separation of duties);
+    # 0301 has no coordinator here.
+    "/rapporter/lavterskel-psykisk-helse/2022/3405": {"coordinator"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/side/economy": {"coordinator"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/side/economy": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/oppsummering": {"coordinator"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/oppsummering": set(),
     # No submission exists in the fixture, so receipts are 404 for all here (the receipt
     # itself is tested in tests/report); the walk still proves nobody else gets one.
     "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1": set(),
@@ -94,16 +102,18 @@ SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "slug": ["lavterskel-psykisk-helse"], "year": ["2022"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
                "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"],
-               "reference": ["TB-2022-3405-1"], "group": ["positions"], "name": ["kommune"]}
+               "reference": ["TB-2022-3405-1"], "group": ["positions"], "name": ["kommune"],
+               "flag_id": ["1"], "user_id": ["1"]}
 
 
 @pytest.fixture
-def mail_samples(app, lavterskel) -> None:
-    """One mail in the outbox and a valid invitation link (for 3405's post box, which has
-    no account yet) with the sample token, so their pages have something to show."""
+def mail_samples(app, lavterskel, users) -> None:
+    """One mail in the outbox, a valid invitation link (for 3405's post box, which has
+    no account yet) and a valid password reset link (the admin's), both with the sample
+    token, so their pages have something to show."""
     import datetime as dt
 
-    from survey_app.models import Grant, Invitation, OutboxMail, Recipient
+    from survey_app.models import Grant, Invitation, OutboxMail, PasswordReset, Recipient, User
     from survey_app.services.invitations import hash_token
 
     with app.app_context():
@@ -116,22 +126,32 @@ def mail_samples(app, lavterskel) -> None:
         db.session.add(Invitation(
             recipient_id=recipient.id, token_hash=hash_token(SAMPLE_ARGS["token"][0]),
             expires_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)))
+        admin = db.session.scalar(sa.select(User).where(User.email == users["admin"]))
+        db.session.add(PasswordReset(
+            user_id=admin.id, token_hash=hash_token(SAMPLE_ARGS["token"][0]),
+            expires_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)))
         db.session.commit()
 
 
 @pytest.fixture
 def review_samples(app, lavterskel) -> None:
-    """A repayment claim on 3405's grant with the sample reference, for its letter."""
+    """A repayment claim on 3405's grant with the sample reference, for its letter, and an
+    open flag (the sample flag id) on 3405's and on 0301's grant, for the decision forms."""
     import datetime as dt
 
-    from survey_app.models import Claim, Grant
+    from survey_app.models import Claim, Flag, Grant
 
     with app.app_context():
-        grant = db.session.scalar(sa.select(Grant).where(Grant.municipality_number == "3405"))
-        db.session.add(Claim(grant_id=grant.id, reference=SAMPLE_ARGS["reference"][0],
+        grants = {g.municipality_number: g for g in db.session.scalars(sa.select(Grant))}
+        db.session.add(Claim(grant_id=grants["3405"].id, reference=SAMPLE_ARGS["reference"][0],
                              amount_ore=2_000_000, reason="Ubrukte midler.", flag_ids=[],
                              due_date=dt.date(2023, 6, 1), language="nb",
                              created_by="rev@helsedir.no"))
+        for number in ("3405", "0301"):
+            db.session.add(Flag(grant_id=grants[number].id, rule_id="not-reported",
+                                severity="repayment", amount_ore=100_000,
+                                explanation={"title": {"nb": "Ikke rapportert"}}))
+            db.session.flush()  # 3405's flag gets the sample id 1
         db.session.commit()
 
 
@@ -206,3 +226,98 @@ def test_an_office_reviewer_never_sees_another_offices_municipalities(client, au
     auth.logout()
     auth.login(users["reviewer_national"])
     assert "357 kommuner" in client.get("/gjennomgang").get_data(as_text=True)
+
+
+# ---- decisions: only a reviewer in scope decides (issue 13: separation of duties) --------
+
+
+def decision_urls(app) -> dict[str, set[str]]:
+    """Every decision's address (Action.DECIDE), for 3405's and 0301's case and 3405's
+    claim, with who may post it: 0301 Oslo lies outside Innlandet's reviewer's scope."""
+    urls: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if getattr(app.view_functions[rule.endpoint], "access_action", None) == Action.DECIDE:
+            for url in urls_of(rule):
+                if "/0301" in url:  # 0301's own flag (review_samples) is number 2
+                    urls[url.replace("/flagg/1/", "/flagg/2/")] = {"reviewer_national"}
+                else:
+                    urls[url] = DECIDERS
+    return urls
+
+
+def test_every_review_post_is_a_decision_and_no_page_is(app):
+    """Reading a case (GET) is REVIEW, changing it (POST) DECIDE: nobody who may only read
+    reaches a form's target."""
+    for rule in app.url_map.iter_rules():
+        action = getattr(app.view_functions[rule.endpoint], "access_action", None)
+        if rule.endpoint.startswith("review.") and "POST" in rule.methods:
+            assert action == Action.DECIDE, rule.rule
+        if "GET" in rule.methods:
+            assert action != Action.DECIDE, rule.rule
+    assert len(decision_urls(app)) >= 14  # 6 on a case, 2 of them per municipality, 6 claims
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_a_reviewer_in_scope_posts_a_decision_others_are_refused_and_audited(
+        app, client, auth, users, review_samples, role):
+    if role != "anonymous":
+        auth.login(users[role])
+    urls = decision_urls(app)
+    refused = 0
+    for url, allowed in urls.items():
+        status = client.post(url, data={}).status_code
+        if role in allowed:  # a refusal of the empty form, never of the person
+            assert status in (303, 400), f"{role} should reach {url}, got {status}"
+        elif role == "anonymous":
+            assert status == 302, f"anonymous {url} should go to sign-in, got {status}"
+        else:
+            assert status == 404, f"{role} must not post {url}, got {status}"
+            refused += 1
+    with app.app_context():
+        denied = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "access.denied")).all()
+        assert len(denied) == refused
+        assert all(e.actor == users[role] for e in denied)
+        if role in ("admin", "auditor", "auditor_innlandet", "coordinator"):
+            assert refused == len(urls)
+            assert {e.after["action"] for e in denied} == {"decide"}
+            flag = db.session.get(Flag, 1)
+            assert (flag.status, flag.decided_by) == ("open", None)  # nothing was decided
+
+
+def test_an_admin_posting_a_report_page_or_sending_a_report_is_refused_and_audited(
+        app, client, auth, users, lavterskel):
+    auth.login(users["admin"])
+    report = "/rapporter/lavterskel-psykisk-helse/2022/3405"
+    for url, data in ((f"{report}/side/economy", {"received": "1 234 567", "go": "next"}),
+                      (f"{report}/send", {"key": "x"}),
+                      (f"{report}/side/economy/synlighet", {})):
+        assert client.post(url, data=data).status_code == 404, url
+    with app.app_context():
+        denied = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "access.denied").order_by(AuditEvent.id)).all()
+        assert [(e.actor, e.object_id, e.after["action"]) for e in denied] == [
+            (users["admin"], f"{report}/side/economy", "report"),
+            (users["admin"], f"{report}/send", "report"),
+            (users["admin"], f"{report}/side/economy/synlighet", "report")]
+        assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 0
+
+
+def test_an_admin_reads_a_case_without_its_decision_forms_a_reviewer_gets_them(
+        client, auth, users, review_samples):
+    case = "/gjennomgang/runder/lavterskel-psykisk-helse/2022/3405"
+    notes = {"nb": "Du kan lese saken, men ikke avgjøre den",
+             "nn": "Du kan lese saka, men ikkje avgjere ho",
+             "en": "You can read this case but not decide it"}
+    auth.login(users["admin"])
+    for language, note in notes.items():
+        client.post(f"/sprak/{language}", data={"next": "/"})
+        page = client.get(case).get_data(as_text=True)
+        assert note in page, language
+        assert 'method="post"' not in page.split("<main", 1)[1], language
+    auth.logout()
+    auth.login(users["reviewer_innlandet"])
+    page = client.get(case).get_data(as_text=True)
+    assert notes["nb"] not in page
+    for form in ("/flagg/1/frafall", "/krav", "/gjennomgang/krav/TB-2022-3405-1/status"):
+        assert form in page, form

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -15,6 +17,7 @@ def test_each_role_lands_on_its_own_start_page(client, auth, users):
         "reviewer_national": "/gjennomgang",
         "reviewer_innlandet": "/gjennomgang",
         "auditor": "/revisjon",
+        "auditor_innlandet": "/revisjon",
         "admin": "/admin",
     }
     for key, path in expected.items():
@@ -107,7 +110,7 @@ def test_security_headers_and_cookie_flags(client, auth, users):
 
 
 def test_production_cookies_are_secure(make_app, app):
-    production = make_app(APP_ENV="production")
+    production = make_app(APP_ENV="production", SECRET_KEY=secrets.token_hex(32))
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False
 

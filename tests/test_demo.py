@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 
@@ -49,7 +50,7 @@ def test_demo_seed_prints_working_logins_and_is_idempotent(app, runner, client):
 
 
 def test_demo_seed_refuses_in_production(make_app):
-    production = make_app(APP_ENV="production")
+    production = make_app(APP_ENV="production", SECRET_KEY=secrets.token_hex(32))
     result = production.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 1
     assert "not loaded in production" in result.output

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Flag, FlagEvent, Grant, Response
 from tests.conftest import AuthActions, at_once
-from tests.factories import make_round
+from tests.factories import make_coordinator, make_round
 from tests.report.test_flow import PAGES, save
 
 ROUND = "lavterskel-psykisk-helse/2022"
@@ -29,11 +29,14 @@ def report(client, number: str, economy: dict[str, str], conditions: dict[str, s
 
 
 def setup_round(app, users) -> object:
+    """The round with grants to 3405, 3403 and 0301, and the client of a coordinator who
+    reports for all three (only a coordinator fills in a report)."""
     with app.app_context():
         make_round(amounts={"3405": 100_000, "3403": 200_000, "0301": 5_000_000})
-    admin = app.test_client()  # admins may fill any report: two municipalities here
-    AuthActions(admin).login(users["admin"])
-    return admin
+        email = make_coordinator("3405", "3403", "0301").email
+    reporter = app.test_client()
+    AuthActions(reporter).login(email)
+    return reporter
 
 
 def flag_lines(runner) -> list[str]:
@@ -42,12 +45,12 @@ def flag_lines(runner) -> list[str]:
 
 def test_the_deadline_job_flags_non_reporters_unused_money_and_kartlegging(
         app, users, runner):
-    admin = setup_round(app, users)
-    report(admin, "3405", {"received": "100 000", "used_amount": "80 000",
+    reporter = setup_round(app, users)
+    report(reporter, "3405", {"received": "100 000", "used_amount": "80 000",
                            "unused_explanation": "Vakant stilling."})
     # the unused money is flagged at once, on submit
     assert flag_lines(runner) == ["3405;unused-funds;20000;open"]
-    report(admin, "3403", {"received": "200 000", "used_amount": "200 000"},
+    report(reporter, "3403", {"received": "200 000", "used_amount": "200 000"},
            {"used_for_mapping": "yes", "mapping_description": "Kartlegging i skolene",
             "mapping_amount": "15 000", "transferred_to_next_year": "no"})
     computed = runner.invoke(args=["flags", "compute", ROUND, "--today", AFTER_GRACE])
@@ -77,8 +80,8 @@ def snapshot(app) -> tuple:
 
 
 def test_computing_twice_changes_nothing_the_second_time(app, users, runner):
-    admin = setup_round(app, users)
-    report(admin, "3405", {"received": "100 000", "used_amount": "80 000",
+    reporter = setup_round(app, users)
+    report(reporter, "3405", {"received": "100 000", "used_amount": "80 000",
                            "unused_explanation": "Vakant stilling."})
     runner.invoke(args=["flags", "compute", ROUND, "--today", AFTER_GRACE])
     before = snapshot(app)
@@ -93,18 +96,18 @@ def test_before_the_grace_period_ends_nobody_is_flagged_for_not_reporting(app, u
     assert flag_lines(runner) == []
 
 
-def resubmit(app, admin, economy: dict[str, str]) -> None:
+def resubmit(app, reporter, economy: dict[str, str]) -> None:
     with app.app_context():  # returned for correction (the reviewer's button: issue 5 UI)
         db.session.execute(sa.update(Response).values(status="returned"))
         db.session.commit()
-    report(admin, "3405", economy)
+    report(reporter, "3405", economy)
 
 
 def test_a_changed_answer_updates_the_open_flag_and_says_why(app, users, runner):
-    admin = setup_round(app, users)
-    report(admin, "3405", {"received": "100 000", "used_amount": "80 000",
+    reporter = setup_round(app, users)
+    report(reporter, "3405", {"received": "100 000", "used_amount": "80 000",
                            "unused_explanation": "Vakant stilling."})
-    resubmit(app, admin, {"received": "100 000", "used_amount": "90 000",
+    resubmit(app, reporter, {"received": "100 000", "used_amount": "90 000",
                           "unused_explanation": "Vakant stilling i en måned."})
     assert flag_lines(runner) == ["3405;unused-funds;10000;open"]
     with app.app_context():
@@ -113,18 +116,18 @@ def test_a_changed_answer_updates_the_open_flag_and_says_why(app, users, runner)
     assert events[1].reason == "answers of submission 2022-3405-LPH-2"
     assert (events[1].before["amount_ore"], events[1].after["amount_ore"]) == (
         2_000_000, 1_000_000)
-    resubmit(app, admin, {"received": "100 000", "used_amount": "100 000"})
+    resubmit(app, reporter, {"received": "100 000", "used_amount": "100 000"})
     assert flag_lines(runner) == ["3405;unused-funds;10000;resolved"]
 
 
 def test_a_decided_flag_is_never_changed_silently(app, users, runner):
-    admin = setup_round(app, users)
-    report(admin, "3405", {"received": "100 000", "used_amount": "80 000",
+    reporter = setup_round(app, users)
+    report(reporter, "3405", {"received": "100 000", "used_amount": "80 000",
                            "unused_explanation": "Vakant stilling."})
     with app.app_context():
         db.session.execute(sa.update(Flag).values(status="claimed"))
         db.session.commit()
-    resubmit(app, admin, {"received": "100 000", "used_amount": "95 000",
+    resubmit(app, reporter, {"received": "100 000", "used_amount": "95 000",
                           "unused_explanation": "Vakant stilling i to uker."})
     assert flag_lines(runner) == ["3405;unused-funds;20000;claimed"]
     with app.app_context():

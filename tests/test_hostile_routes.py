@@ -215,7 +215,15 @@ def _seed_extras() -> list[str]:
     from flask import url_for
 
     from survey_app import mail
-    from survey_app.models import Flag, FlagStatus, Grant, MailState, Submission, User
+    from survey_app.models import (
+        Flag,
+        FlagStatus,
+        Grant,
+        MailState,
+        Response,
+        Submission,
+        User,
+    )
     from survey_app.services import decisions
 
     reviewer = db.session.scalar(sa.select(User).where(User.email == DEMO_ACCOUNT[
@@ -237,7 +245,11 @@ def _seed_extras() -> list[str]:
                                  year=grant.round.year, number=grant.municipality_number))
         start.append(url_for("review.claim_letter", reference=claim.reference))
         start.append(url_for("static", filename="css/app.css"))
-        submission = db.session.scalar(sa.select(Submission).order_by(Submission.id))
+        # a receipt of the demo coordinator's (only a coordinator opens a report)
+        submission = db.session.scalar(
+            sa.select(Submission).join(Response).join(Grant, Response.grant_id == Grant.id)
+            .where(Grant.municipality_number.in_(DEMO_ACCOUNT["coordinator"].municipalities))
+            .order_by(Submission.id))
         assert submission is not None
         grant = db.session.get(Grant, submission.response.grant_id)
         assert grant is not None
@@ -361,15 +373,17 @@ def test_every_rule_with_arguments_was_reached_with_valid_ones(site: Site) -> No
     """The walk means something only if valid parts of an address lead to real pages:
     every page was found with valid arguments, and every argument of a post-only route
     has valid values seen elsewhere."""
-    # An invitation's token is known only to its mail; a claim's pre-notice exists only once
-    # a reviewer has sent one (not in the demo data): those get valid values of their
-    # arguments from other pages (a claim's reference) and hostile ones.
-    not_in_demo = {"auth.invitation", "review.notice_pdf", "oidc.start", "oidc.callback"}
+    # An invitation's or a password reset's token is known only to its mail; a claim's
+    # pre-notice exists only once a reviewer has sent one (not in the demo data): those get
+    # valid values of their arguments from other pages (a claim's reference) and hostile ones.
+    not_in_demo = {"auth.invitation", "passwords.reset", "review.notice_pdf", "oidc.start",
+                   "oidc.callback"}
     missing = [r.endpoint for r in RULES if r.arguments and "GET" in r.methods
                and r.endpoint not in not_in_demo and r.endpoint not in site.valid_args]
     assert missing == []
     assert [r.endpoint for r in RULES if any(a not in site.arg_pool for a in r.arguments)
-            and r.endpoint not in ("auth.invitation", "oidc.from_invitation")] == []
+            and r.endpoint not in ("auth.invitation", "oidc.from_invitation",
+                                   "passwords.reset")] == []
     # The review's and the admin's posts were found on their pages, with their fields.
     assert {"review.claim", "review.waive", "review.approve", "review.return_report",
             "review.claim_status", "admin.outbox_send_again", "report.page",

@@ -83,3 +83,38 @@ def test_the_audit_log_and_the_page_saves_are_append_only_in_the_database(empty_
         assert db.session.scalar(sa.text("SELECT action FROM audit_events")) == "test.event"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_explicit_scope_migration_keeps_national_access_both_ways(empty_database):
+    """A reviewer or auditor without an office had national scope; after the upgrade an
+    empty office means none, so they are given `national` outright. Office reviewers and
+    other roles are left as they were; the downgrade gives the empty office back."""
+    app = create_app(make_config(empty_database))
+    try:
+        with app.app_context():
+            flask_migrate.upgrade(revision="c7a1e5d0a005")
+            db.session.execute(sa.text(
+                "INSERT INTO users (email, name, role, office, active, created_at) VALUES "
+                "('a@x.no', '', 'reviewer', NULL, :yes, '2026-01-01 09:00:00'), "
+                "('b@x.no', '', 'auditor', NULL, :yes, '2026-01-01 09:00:00'), "
+                "('c@x.no', '', 'reviewer', 'innlandet', :yes, '2026-01-01 09:00:00'), "
+                "('d@x.no', '', 'admin', NULL, :yes, '2026-01-01 09:00:00'), "
+                "('e@x.no', '', 'coordinator', NULL, :yes, '2026-01-01 09:00:00')"),
+                {"yes": True})
+            db.session.commit()
+
+            def offices() -> list[tuple[str, str | None]]:
+                rows = db.session.execute(sa.text(
+                    "SELECT email, office FROM users ORDER BY email")).all()
+                db.session.commit()  # PostgreSQL: the read's lock would block the migration
+                return [tuple(r) for r in rows]
+
+            flask_migrate.upgrade(revision="c7a1e5d0a006")
+            assert offices() == [("a@x.no", "national"), ("b@x.no", "national"),
+                                 ("c@x.no", "innlandet"), ("d@x.no", None), ("e@x.no", None)]
+            flask_migrate.downgrade(revision="c7a1e5d0a005")
+            assert offices() == [("a@x.no", None), ("b@x.no", None), ("c@x.no", "innlandet"),
+                                 ("d@x.no", None), ("e@x.no", None)]
+    finally:
+        with app.app_context():
+            db.engine.dispose()

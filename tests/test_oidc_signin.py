@@ -94,8 +94,8 @@ def oidc_app(app: Flask, make_app: Callable[..., Flask], provider: OidcProvider)
     with made.app_context():
         kari, _ = create_user("kari@oslo.kommune.no", "coordinator", municipalities=["0301"])
         lav, _ = create_user("lav@oslo.kommune.no", "coordinator", municipalities=["0301"])
-        revisor, _ = create_user("revisor@helsedir.no", "auditor")
-        passord, _ = create_user("passord@helsedir.no", "reviewer")
+        revisor, _ = create_user("revisor@helsedir.no", "auditor", office="national")
+        passord, _ = create_user("passord@helsedir.no", "reviewer", office="national")
         for user, login in ((kari, "kari"), (lav, "lav"), (revisor, "revisor"),
                             (passord, "passord")):
             provider_name = "kommune" if user.role == "coordinator" else "stat"
@@ -500,7 +500,8 @@ def test_a_link_to_a_staff_account_binds_nothing_and_stays_unspent(
     from survey_app.models import Invitation
 
     with oidc_app.app_context():
-        staff, _ = create_user("saksbehandler@lillehammer.kommune.no", "reviewer")
+        staff, _ = create_user("saksbehandler@lillehammer.kommune.no", "reviewer",
+                               office="national")
         staff.password_hash = None
         db.session.commit()
     invitation_id = make_invitation(oidc_app, "lenke-til-saksbehandler",

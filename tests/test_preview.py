@@ -139,6 +139,10 @@ def test_the_visibility_endpoint_follows_the_answers(reviewer):
     assert "services_strengthened" not in hidden
     ticked = reviewer.post(VISIBILITY, data={"services_strengthened": ["more_staff", "other"]})
     assert "services_strengthened_other" not in ticked.get_json()["hidden"]
+    # JSON for a signed-in user is kept out of every cache, as pages are (issue 13 item 9)
+    assert response.headers["Cache-Control"] == "no-store"
+    with reviewer.get("/static/css/app.css") as stylesheet:  # the same for everybody
+        assert stylesheet.headers.get("Cache-Control") != "no-store"
 
 
 def test_the_visibility_endpoint_is_for_previewers_only(client, auth, users):

@@ -101,7 +101,7 @@ def _states(app, **scope):
 
     with app.app_context():
         round_ = find_round(LAVTERSKEL_2022)
-        user = User(email="x@example.no", role="reviewer", **scope)
+        user = User(email="x@example.no", role="reviewer", **{"office": "national", **scope})
         return tracking.grant_states(round_, tracking.scoped_municipalities(round_, user))
 
 

@@ -36,6 +36,42 @@ def test_create_an_office_reviewer_by_area_name_and_get_a_generated_password(run
     assert user("ola@sf.no").check_password(password)
 
 
+def test_a_national_reviewer_and_auditor_are_national_by_saying_so(runner, ctx):
+    for email, role in (("kari@helsedir.no", "reviewer"), ("per@riksrevisjonen.no", "auditor")):
+        result = runner.invoke(args=["users", "create", email, "--role", role,
+                                     "--office", "national"])
+        assert result.exit_code == 0, result.output
+        assert user(email).office == "national"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.create")
+                              .order_by(AuditEvent.id.desc()))
+    assert event.after["office"] == "national"
+
+
+def test_a_reviewer_or_auditor_without_a_scope_is_refused_never_national_by_omission(
+        runner, ctx):
+    for role in ("reviewer", "auditor"):
+        for office in ([], ["--office", ""], ["--office", "  "]):
+            result = runner.invoke(args=["users", "create", "x@y.no", "--role", role, *office])
+            assert result.exit_code == 1, (role, office)
+            assert f"a {role} needs a scope: --office national or an office" in result.output
+            assert "innlandet" in result.output  # the offices to choose from are listed
+    assert user("x@y.no") is None
+
+
+def test_an_account_without_a_scope_sees_no_municipality(client, auth, users, app):
+    """An account made before scopes were explicit, or by hand, with no office: nothing,
+    where it used to be everything."""
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == users["reviewer_national"])
+                           .values(office=None))
+        db.session.commit()
+    auth.login(users["reviewer_national"])
+    page = client.get("/gjennomgang").get_data(as_text=True)
+    assert "0 kommuner" in page and "har ikke noe ansvarsområde" in page
+    assert client.get("/kommuner/3405").status_code == 404
+    assert client.get("/kommuner/0301").status_code == 404
+
+
 def test_bad_requests_are_refused_with_a_reason_and_create_nothing(runner, ctx):
     cases = [
         (["x@y.no", "--role", "coordinator"], "needs at least one --municipality"),
@@ -51,7 +87,7 @@ def test_bad_requests_are_refused_with_a_reason_and_create_nothing(runner, ctx):
         assert reason in result.output, (args, result.output)
     short = runner.invoke(args=["users", "create", "x@y.no", "--role", "admin",
                                 "--password-stdin"], input="short\n")
-    assert "at least 10 characters" in short.output
+    assert "at least 12 characters" in short.output
     assert user("x@y.no") is None
     runner.invoke(args=["users", "create", "x@y.no", "--role", "admin"])
     again = runner.invoke(args=["users", "create", "X@y.no", "--role", "admin"])

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import SubmitField
 
-MIN_PASSWORD_LENGTH = 12
+from survey_app.auth.password_forms import NewPasswordForm
 
 
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(_l("Choose a password.")),
-        Length(min=MIN_PASSWORD_LENGTH,
-               message=_l("The password must have at least 12 characters.")),
-        Length(max=1000, message=_l("The password can have at most 1000 characters."))])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(_l("Repeat the password.")),
-        EqualTo("password", _l("The two passwords are not the same."))])
+class SetPasswordForm(NewPasswordForm):
+    """A new password, checked for strength (auth.passwords) against the invitee's
+    address and name: set `person` before validating."""
+
     submit = SubmitField(_l("Save the password and sign in"))

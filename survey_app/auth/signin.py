@@ -6,19 +6,21 @@ somebody typed (they sign in again on that page and the save goes through).
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, request, session
+from flask import current_app, session
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from survey_app import audit
+from survey_app import audit, sessions
+from survey_app.auth import throttle
 from survey_app.extensions import db
-from survey_app.models import User
-from survey_app.security import clear_failures, record_failure, sign_in_blocked
+from survey_app.models import User, UserSession
+from survey_app.models.users import utcnow
 
 # Checked when the address is unknown, so both answers take the same time.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -30,74 +32,99 @@ class Refusal:
     status: int  # 401 wrong, 429 too many attempts
 
 
-def _attempt(email: str) -> dict[str, str]:
-    return {"email": email.replace("\x00", "")[:254], "client": request.remote_addr or ""}
+def _attempt(email: str, client: str) -> dict[str, str]:
+    return {"email": email.replace("\x00", "")[:254], "client": client}
 
 
 def check_credentials(email: str, password: str) -> User | Refusal:
-    """The account for this e-mail and password, or why not (the same answer whether
-    the address exists or not, and a limit on attempts per address and client)."""
-    email = email.strip().lower()
-    client = request.remote_addr or "unknown"
-    if sign_in_blocked(email, client):
-        audit.record("user.sign-in-throttled", "sign-in", "-", after=_attempt(email))
+    """The account for this e-mail and password, or why not: the same answer whether the
+    address exists or not, and tries slowed down as auth.throttle counts them (never a
+    lockout of the owner). The caller signs the user in (start_session)."""
+    email = email.strip().lower()[:254]
+    client = throttle.client_address()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    device = throttle.trusted_device(user)
+    admission = throttle.admit(email, client, device)  # commits: the user is read again
+    if not admission.admitted:
+        audit.record("user.sign-in-throttled", "sign-in", "-",
+                     after={**_attempt(email, client), "wait_seconds": admission.wait_seconds,
+                            "known_browser": device is not None})
         db.session.commit()
-        minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
-        return Refusal(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                         minutes=minutes), 429)
+        return Refusal(ngettext("Too many failed attempts. Wait %(num)d second and try again.",
+                                "Too many failed attempts. Wait %(num)d seconds and try again.",
+                                admission.wait_seconds), 429)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     elif user.active and user.check_password(password):
         return user
     audit.record("user.sign-in-failed", "sign-in", user.id if user is not None else "-",
-                 after=_attempt(email))
-    record_failure(email, client)  # commits the audit event with the failure
+                 after=_attempt(email, client))
+    db.session.commit()  # the try stays recorded as a failure
     return Refusal(_("The e-mail address or the password is wrong."), 401)
 
 
 def start_session(user: User, via: str | None = None) -> None:
-    """Signs the user in with a fresh session (no fixation), keeping the chosen language."""
-    clear_failures(user.email)
+    """Signs the user in with a fresh session under a new id (no fixation: the id the
+    browser had before is gone), keeping the chosen language; the sign-in is recorded
+    (survey_app.sessions) so that it can be listed and ended."""
+    throttle.succeeded(user.email)
     audit.record("user.sign-in", "user", user.id, actor=user,
                  after={"via": via} if via else None)
     kept = {key: session[key] for key in KEPT_OVER_SIGN_IN if key in session}
+    sessions.forget_sign_in()  # somebody signed in before in this browser is signed out
     session.clear()
     session.update(kept)
-    session[LAST_SEEN] = int(time.time())
-    # Before the commit, which would expire the user and make Flask-Login read it again
-    # (a second transaction, three round trips). report.resume then saves what this user
-    # posted here while out; its first commit takes the sign-in's audit event with it.
-    login_user(user)
+    sessions.renew_id()
+    sessions.record_sign_in(user, via or "password")
+    user.last_sign_in_at = utcnow()
+    # Committed before login_user, whose signal has report.resume save what this user
+    # posted here while out: a save that meets a newer one rolls its transaction back,
+    # which must not take the sign-in (its record, its audit event) with it. The cost:
+    # Flask-Login reads the user once more.
     db.session.commit()
+    login_user(user)
 
 
 # What a fresh session keeps of the old one: the language, and the browser's id that a
 # post kept over an expired sign-in is bound to (report.resume; it grants nothing alone).
 KEPT_OVER_SIGN_IN = ("lang", "browser")
-LAST_SEEN = "seen"  # session key: Unix time of the signed-in user's latest request
+
+
+def expiry_reason(record: UserSession, now: dt.datetime) -> str | None:
+    """Why this sign-in has ended by now: idle for SIGN_IN_IDLE_SECONDS ("idle"), or
+    started more than SIGN_IN_MAX_SECONDS ago ("lifetime"); None while it lasts."""
+    config = current_app.config
+    if now - record.last_seen > dt.timedelta(seconds=config["SIGN_IN_IDLE_SECONDS"]):
+        return "idle"
+    if now - record.created_at > dt.timedelta(seconds=config["SIGN_IN_MAX_SECONDS"]):
+        return "lifetime"
+    return None
 
 
 def expire_idle_sign_in() -> None:
-    """Ends a sign-in idle for SIGN_IN_IDLE_SECONDS; the browser keeps its CSRF secret and
-    remembers whose sign-in it was, so a page posted now is kept for that user only.
+    """Ends a sign-in idle too long or too old (expiry_reason); the browser keeps its CSRF
+    secret and remembers whose sign-in it was, so a page posted now is kept for that user
+    only. Its record is deleted: the session signs nobody in again.
 
-    The time of the latest request is written to the session only when it has moved by a
-    sixtieth of the limit (a minute of the hour): writing it on every request made every
-    answer sign and send a new session cookie. So an idle sign-in ends after the limit
-    less at most that sixtieth (our choice; the seeds say nothing about idle sign-ins)."""
+    The time of the latest request is written to the sign-in's record only when it has
+    moved by a sixtieth of the idle limit (a minute of the hour), not a write on every
+    request. So an idle sign-in ends after the limit less at most that sixtieth (our
+    choice; the seeds say nothing about idle sign-ins)."""
     if not current_user.is_authenticated:
         return
-    now = int(time.time())
-    seen = session.get(LAST_SEEN)
-    idle = current_app.config["SIGN_IN_IDLE_SECONDS"]
-    if isinstance(seen, int) and now - seen > idle:
+    record, now = sessions.current_record(), utcnow()
+    reason = expiry_reason(record, now)
+    if reason is not None:
         user_id = current_user.id
-        audit.record("user.sign-in-expired", "user", user_id, actor=current_user)
+        audit.record("user.sign-in-expired", "user", user_id, actor=current_user,
+                     after={"reason": reason})
+        sessions.forget_sign_in()
         db.session.commit()
         logout_user()
-        session.pop(LAST_SEEN, None)
         session["signed_out_user"] = user_id
         return
-    if not isinstance(seen, int) or now - seen >= idle // 60:
-        session[LAST_SEEN] = now
+    idle = current_app.config["SIGN_IN_IDLE_SECONDS"]
+    if now - record.last_seen >= dt.timedelta(seconds=idle // 60):
+        record.last_seen = now
+        db.session.commit()

@@ -18,9 +18,9 @@ from flask_login import current_user, logout_user
 from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
 
-from survey_app import audit
+from survey_app import audit, sessions
 from survey_app.access import public
-from survey_app.auth import oidc
+from survey_app.auth import oidc, throttle
 from survey_app.auth.forms import LanguageForm, SignInForm
 from survey_app.auth.invitation_form import SetPasswordForm
 from survey_app.auth.signin import Refusal, check_credentials, start_session
@@ -51,7 +51,9 @@ def login() -> str | Response | tuple[str, int]:
         outcome = check_credentials(email, password)
         if not isinstance(outcome, Refusal):
             start_session(outcome)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            answer = redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            throttle.remember_device(answer, outcome)
+            return answer
         error, status = outcome.message, outcome.status
     elif form.is_submitted():
         status = 400
@@ -64,11 +66,15 @@ def login() -> str | Response | tuple[str, int]:
 def logout() -> Response:
     if current_user.is_authenticated:
         audit.record("user.sign-out", "user", current_user.id)
-        db.session.commit()
     language = session.get("lang")
     single_logout = oidc.logout_target()  # read before the session is emptied
+    # Ended on the server: the sign-in's record and the session's data are deleted and
+    # the browser gets a new, empty session; its old cookie, replayed, signs nobody in.
+    sessions.forget_sign_in()
     logout_user()
     session.clear()
+    sessions.renew_id()
+    db.session.commit()
     if language:
         session["lang"] = language
     # Signed in through a provider: end the sign-in there too, which returns here.
@@ -101,6 +107,8 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
                 "and password."), "info")
         return redirect(url_for("auth.login", email=check.user.email))
     form = SetPasswordForm()
+    email = check.user.email if check.user else invitation.recipient.email
+    form.person = (email, check.user.name if check.user else invitation.recipient.name)
     if form.validate_on_submit():
         password = form.password.data
         assert password is not None  # DataRequired
@@ -110,7 +118,6 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
             return render_template("auth/invitation_closed.html", state="used"), 410
         start_session(user, via="invitation")
         return redirect(report_url_of(invitation.recipient.grant_id))
-    email = check.user.email if check.user else invitation.recipient.email
     return render_template("auth/invitation.html", form=form, email=email, token=token,
                            providers=[p for p in oidc.providers()
                                       if "coordinator" in p.roles]), (

@@ -11,7 +11,16 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from survey_app.access import Action, can, enforce, in_scope, public, requires
+from survey_app.access import (
+    Action,
+    can,
+    enforce,
+    in_scope,
+    national_scope,
+    public,
+    regional_office,
+    requires,
+)
 from survey_app.extensions import db
 from survey_app.models import Municipality, Role
 from survey_app.offices import OFFICES, office_name
@@ -40,7 +49,8 @@ def helpers() -> dict[str, object]:
         # The office's name in the page's language (nynorsk pages: "Statsforvaltaren i").
         return office_name(slug, year, language)
 
-    return {"office_name": named}
+    return {"office_name": named, "regional_office": regional_office,
+            "national_scope": national_scope}
 
 
 @bp.route("/")

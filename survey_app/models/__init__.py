@@ -37,7 +37,15 @@ from survey_app.models.rounds import (
     Round,
     Scheme,
 )
-from survey_app.models.users import Identity, LoginAttempt, Role, User, UserMunicipality
+from survey_app.models.sessions import ServerSession, UserSession
+from survey_app.models.users import (
+    Identity,
+    LoginAttempt,
+    PasswordReset,
+    Role,
+    User,
+    UserMunicipality,
+)
 
 __all__ = [
     "Administration",
@@ -62,6 +70,7 @@ __all__ = [
     "Municipality",
     "OutboxMail",
     "PageSave",
+    "PasswordReset",
     "PendingPost",
     "Position",
     "Recipient",
@@ -72,7 +81,9 @@ __all__ = [
     "Role",
     "Round",
     "Scheme",
+    "ServerSession",
     "Submission",
     "User",
     "UserMunicipality",
+    "UserSession",
 ]

@@ -37,7 +37,8 @@ class User(UserMixin, Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     role: so.Mapped[str] = so.mapped_column(sa.String(16))
-    # Statsforvalter office slug for a regional reviewer or auditor; None means national.
+    # A reviewer's or auditor's scope: a Statsforvalter office slug, or "national"
+    # (offices.NATIONAL); None gives them no scope at all (access.in_scope, issue 13).
     office: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     active: so.Mapped[bool] = so.mapped_column(default=True)
@@ -46,6 +47,8 @@ class User(UserMixin, Model):
     approves_decisions: so.Mapped[bool] = so.mapped_column(default=False,
                                                            server_default=sa.false())
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # Set at every sign-in (auth.signin.start_session), for the admins' list of accounts.
+    last_sign_in_at: so.Mapped[dt.datetime | None]
 
     municipalities: so.Mapped[list[UserMunicipality]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
@@ -83,12 +86,16 @@ class UserMunicipality(Model):
 
 
 class LoginAttempt(Model):
-    """Failed sign-ins, kept in the database so that every server sees the same count."""
+    """Tries to sign in with a password, recorded before the password is checked and kept
+    while they failed, in the database so that every server sees the same count."""
 
     __tablename__ = "login_attempts"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    # The client's address; for a try from a browser the account has signed in from
+    # (auth.throttle's device cookie) `device:` and that browser's id instead: such a try
+    # is counted by itself, not with the account's other tries nor with its address.
     client: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
 
@@ -114,4 +121,22 @@ class Identity(Model):
     bound_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     bound_by: so.Mapped[str] = so.mapped_column(sa.String(254))
     last_used_at: so.Mapped[dt.datetime | None]
+    user: so.Mapped[User] = so.relationship()
+
+
+class PasswordReset(Model):
+    """A link to choose a new password, sent by e-mail on request (services.password_resets).
+
+    Only the SHA-256 of the link's token is stored; the link works once (`used_at`) and
+    until `expires_at` (PASSWORD_RESET_MINUTES after it was asked for)."""
+
+    __tablename__ = "password_resets"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[dt.datetime]
+    used_at: so.Mapped[dt.datetime | None]
     user: so.Mapped[User] = so.relationship()

@@ -90,7 +90,7 @@ def _step(claim: Claim, grant: Grant, form: FlaskForm, run: Callable[[], object]
 
 
 @bp.route("/gjennomgang/krav/<reference>/varsel", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def send_notice(reference: str) -> WerkzeugResponse:
     found, grant, _municipality = _claim(reference)
     form = claim_forms.SendNoticeForm(prefix=f"notice{found.id}")
@@ -99,7 +99,7 @@ def send_notice(reference: str) -> WerkzeugResponse:
 
 
 @bp.route("/gjennomgang/krav/<reference>/svar", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def record_response(reference: str) -> WerkzeugResponse:
     found, grant, _municipality = _claim(reference)
     form = claim_forms.ResponseForm(prefix=f"response{found.id}")
@@ -109,7 +109,7 @@ def record_response(reference: str) -> WerkzeugResponse:
 
 
 @bp.route("/gjennomgang/krav/<reference>/vedtak", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def draft_decision(reference: str) -> WerkzeugResponse:
     found, grant, _municipality = _claim(reference)
     form = claim_forms.DecisionForm(prefix=f"decision{found.id}")
@@ -119,7 +119,7 @@ def draft_decision(reference: str) -> WerkzeugResponse:
 
 
 @bp.route("/gjennomgang/krav/<reference>/godkjenn", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def approve_decision(reference: str) -> WerkzeugResponse:
     found, grant, _municipality = _claim(reference)
     form = claim_forms.ApproveDecisionForm(prefix=f"approval{found.id}")
@@ -133,7 +133,7 @@ def approve_decision(reference: str) -> WerkzeugResponse:
 def _letter(reference: str, notice: bool) -> tuple[Claim, Grant,
                                                     claim_letters.Letter | tuple[str, int]]:
     """The claim and its letter, or the page saying why there is no letter (409)."""
-    found, grant, _municipality = _claim(reference)
+    found, grant, _municipality = _claim(reference, Action.REVIEW)
     today = decisions.oslo_today()
     try:
         letter = (claim_letters.notice_of(found, today) if notice

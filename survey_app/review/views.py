@@ -20,7 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.money import format_amount, from_ore
-from survey_app.access import Action, enforce, requires
+from survey_app.access import Action, can, enforce, requires
 from survey_app.extensions import db
 from survey_app.lookups import grant_or_404, round_or_404
 from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, User
@@ -107,8 +107,10 @@ def _reviewer() -> User:
     return current_user._get_current_object()
 
 
-def _case_grant(slug: str, year: int, number: str) -> tuple[Grant, Municipality]:
-    return grant_or_404(slug, year, number, Action.REVIEW)
+def _case_grant(slug: str, year: int, number: str,
+                action: Action = Action.DECIDE) -> tuple[Grant, Municipality]:
+    """The case's grant, if the user may do `action` on it (a decision unless said)."""
+    return grant_or_404(slug, year, number, action)
 
 
 def _case_url(grant: Grant) -> str:
@@ -178,7 +180,9 @@ def _render_case(grant: Grant, municipality: Municipality,
     language = _language()
     case = pages.case_of(grant, municipality, language)
     forms = _forms(case, language, posted or {})
+    # Admins and auditors read the case; only a reviewer in scope sees the decision forms.
     page = render_template("review/case.html", case=case, forms=forms,
+                           may_decide=can(current_user, Action.DECIDE, municipality),
                            errors=[f for f in _all_forms(forms) if f.errors])
     return page, 400 if posted else 200
 
@@ -186,7 +190,7 @@ def _render_case(grant: Grant, municipality: Municipality,
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>")
 @requires(Action.REVIEW)
 def case(slug: str, year: int, number: str) -> tuple[str, int]:
-    return _render_case(*_case_grant(slug, year, number))
+    return _render_case(*_case_grant(slug, year, number, Action.REVIEW))
 
 
 def _decided(grant: Grant, decide: Callable[[], object], done: str) -> WerkzeugResponse:
@@ -204,7 +208,7 @@ CaseAnswer = WerkzeugResponse | tuple[str, int]
 
 
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/krav", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def claim(slug: str, year: int, number: str) -> CaseAnswer:
     grant, municipality = _case_grant(slug, year, number)
     open_flags = pages.open_flags_of(grant)
@@ -221,7 +225,7 @@ def claim(slug: str, year: int, number: str) -> CaseAnswer:
 
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/flagg/<int:flag_id>/frafall",
           methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def waive(slug: str, year: int, number: str, flag_id: int) -> CaseAnswer:
     grant, municipality = _case_grant(slug, year, number)
     flag = db.session.get(Flag, flag_id)
@@ -235,7 +239,7 @@ def waive(slug: str, year: int, number: str, flag_id: int) -> CaseAnswer:
 
 
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/retur", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def return_report(slug: str, year: int, number: str) -> CaseAnswer:
     grant, municipality = _case_grant(slug, year, number)
     form = decision_forms.ReturnForm(prefix="return")
@@ -247,7 +251,7 @@ def return_report(slug: str, year: int, number: str) -> CaseAnswer:
 
 
 @bp.route("/gjennomgang/runder/<slug>/<int:year>/<number>/godkjenn", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def approve(slug: str, year: int, number: str) -> CaseAnswer:
     grant, _municipality = _case_grant(slug, year, number)
     if not decision_forms.ApproveForm(prefix="approve").validate_on_submit():
@@ -256,18 +260,20 @@ def approve(slug: str, year: int, number: str) -> CaseAnswer:
                     _("The report was approved."))
 
 
-def _claim(reference: str) -> tuple[Claim, Grant, Municipality]:
+def _claim(reference: str,
+           action: Action = Action.DECIDE) -> tuple[Claim, Grant, Municipality]:
+    """The claim and its case, if the user may do `action` on it (a decision unless said)."""
     found = claim_letters.find_claim(reference)
     grant = db.session.get(Grant, found.grant_id) if found is not None else None
     municipality = responses.municipality_of(grant) if grant is not None else None
     if found is None or grant is None or municipality is None:
         abort(404)
-    enforce(Action.REVIEW, municipality)
+    enforce(action, municipality)
     return found, grant, municipality
 
 
 @bp.route("/gjennomgang/krav/<reference>/status", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def claim_status(reference: str) -> CaseAnswer:
     found, grant, municipality = _claim(reference)
     form = decision_forms.ClaimStatusForm(prefix=f"claim{found.id}")
@@ -279,7 +285,7 @@ def claim_status(reference: str) -> CaseAnswer:
 
 
 @bp.route("/gjennomgang/krav/<reference>/betaling", methods=["POST"])
-@requires(Action.REVIEW)
+@requires(Action.DECIDE)
 def claim_payment(reference: str) -> CaseAnswer:
     """A payment received on the claim: in full or in part, never more than outstanding."""
     found, grant, municipality = _claim(reference)

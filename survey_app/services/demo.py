@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import User
+from survey_app.offices import NATIONAL
 from survey_app.services import register
 from survey_app.services.demo_rounds import seed_rounds
 from survey_app.services.users import create_user
@@ -24,7 +25,7 @@ class DemoUser:
     role: str
     description: str
     municipalities: tuple[str, ...] = ()
-    office: str | None = None
+    office: str | None = None  # a reviewer's or auditor's scope: NATIONAL or an office
     approves_decisions: bool = False  # approves repayment decisions another reviewer drafted
 
 
@@ -32,14 +33,15 @@ DEMO_USERS = (
     DemoUser("koordinator@demo.kommune.no", "demo-koordinator", "coordinator",
              "coordinator for 3405 Lillehammer and 1577 Volda", ("3405", "1577")),
     DemoUser("saksbehandler@demo.helsedir.no", "demo-saksbehandler", "reviewer",
-             "national reviewer (Helsedirektoratet)"),
+             "national reviewer (Helsedirektoratet)", office=NATIONAL),
     DemoUser("saksbehandler@demo.statsforvalteren.no", "demo-statsforvalter", "reviewer",
              "reviewer at Statsforvalteren i Innlandet", office="innlandet"),
-    DemoUser("revisor@demo.revisjon.no", "demo-revisor", "auditor", "national auditor"),
+    DemoUser("revisor@demo.revisjon.no", "demo-revisor", "auditor", "national auditor",
+             office=NATIONAL),
     DemoUser("admin@demo.helsedir.no", "demo-administrator", "admin", "administrator"),
     DemoUser("direktor@demo.helsedir.no", "demo-direktor", "reviewer",
              "national reviewer who approves decisions (Helsedirektoratet)",
-             approves_decisions=True),
+             office=NATIONAL, approves_decisions=True),
 )
 
 
@@ -61,7 +63,9 @@ def seed() -> SeedReport:
             continue
         user, _generated = create_user(demo.email, demo.role,
                                        municipalities=demo.municipalities, office=demo.office,
-                                       password=demo.password, name=demo.description)
+                                       password=demo.password, name=demo.description,
+                                       # printed in the README, for development only
+                                       check_strength=False)
         user.approves_decisions = demo.approves_decisions
         added.append(demo.email)
     db.session.commit()

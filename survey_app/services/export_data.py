@@ -53,6 +53,7 @@ from forms.builder import render_text
 from forms.expressions import Kind
 from forms.model import Question, Questionnaire, Text
 from forms.money import from_ore
+from survey_app.access import national_scope, regional_office
 from survey_app.extensions import db
 from survey_app.models import (
     Claim,
@@ -95,8 +96,9 @@ def scope_of(round_: Round, user: User | None) -> Scope:
         chosen = tracking.round_municipalities(round_)
         return Scope({m.number: m for m in chosen}, "Alle kommuner (kommandolinje)")
     chosen = tracking.scoped_municipalities(round_, user)
-    office = getattr(user, "office", None)
-    words = f"Kommuner i {office_name(office, round_.year)}" if office else "Alle kommuner"
+    office = regional_office(user)
+    words = f"Kommuner i {office_name(office, round_.year)}" if office else (
+        "Alle kommuner" if national_scope(user) else "Ingen kommuner (uten tilgang)")
     return Scope({m.number: m for m in chosen}, words)
 
 

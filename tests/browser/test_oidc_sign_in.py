@@ -84,7 +84,8 @@ def _seed(app: Flask) -> None:
                                       ("lav", "coordinator", "kommune"),
                                       ("saksbehandler", "reviewer", "stat")):
             user, _ = create_user(str(ACCOUNTS[login]["email"]), role,
-                                  municipalities=["3405"] if role == "coordinator" else ())
+                                  municipalities=["3405"] if role == "coordinator" else (),
+                                  office="national" if role == "reviewer" else None)
             db.session.add(Identity(user_id=user.id, provider=provider,
                                     subject=str(ACCOUNTS[login]["sub"]), bound_by="test"))
         db.session.commit()

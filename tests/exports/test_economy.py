@@ -183,11 +183,20 @@ def test_a_coordinator_gets_404_on_every_export_url(app, client, auth, users, re
         assert client.get(url).status_code == 404, url
 
 
-def test_an_office_reviewer_gets_only_the_offices_municipalities(app, client, auth, users,
-                                                                  reported):
-    data = download(client, auth, users["reviewer_innlandet"])
+@pytest.mark.parametrize(("role", "numbers", "selection"), [
+    ("reviewer_innlandet", ["3405"], "Kommuner i Statsforvalteren i Innlandet"),
+    ("auditor_innlandet", ["3405"], "Kommuner i Statsforvalteren i Innlandet"),
+    ("auditor", ["0301", "3405"], "Alle kommuner"),
+])
+def test_an_office_reviewer_or_auditor_gets_only_the_offices_municipalities(
+        app, client, auth, users, reported, role, numbers, selection):
+    data = download(client, auth, users[role])
     frame = pd.read_excel(io.BytesIO(data), sheet_name="Økonomi", dtype={"Kommunenummer": str})
-    assert list(frame["Kommunenummer"]) == ["3405", "Sum"]
+    assert sorted(frame["Kommunenummer"][:-1]) == numbers
+    assert list(frame["Kommunenummer"])[-1] == "Sum"
+    facts = dict(openpyxl.load_workbook(io.BytesIO(data))["Metadata"].iter_rows(
+        min_col=1, max_col=2, values_only=True))
+    assert facts["Utvalg"] == selection
 
 
 def test_identical_data_gives_identical_bytes(app, reported, runner, tmp_path):

@@ -14,7 +14,7 @@ from exports.responses import CHECKSUM_LABEL
 from survey_app.questionnaires import DEFAULT_DIRECTORY
 from tests.conftest import AuthActions
 from tests.exports.helpers import HYPERLINK, submit
-from tests.factories import make_round
+from tests.factories import make_coordinator, make_round
 
 XLSX = "/eksport/lavterskel-psykisk-helse/2022/svar.xlsx"
 CSV = "/eksport/lavterskel-psykisk-helse/2022/svar.csv"
@@ -83,13 +83,17 @@ def test_a_round_whose_questionnaire_changed_mid_round_exports_both_versions_col
     submit(first)  # 3405 on version 1
 
     updated = make_app(QUESTIONNAIRES_DIR=str(with_changed_version_2(tmp_path)))
-    admin = updated.test_client()
-    AuthActions(admin).login(users["admin"])
-    submit(admin, "3403", economy={"received": "800 000", "used_amount": "800 000",
+    with updated.app_context():
+        email = make_coordinator("3403", email="koord@hamar.kommune.no").email
+    hamar = updated.test_client()
+    AuthActions(hamar).login(email)
+    submit(hamar, "3403", economy={"received": "800 000", "used_amount": "800 000",
                                    V2_ONLY: "Alt brukt."},
            declaration={V1_ONLY: ""})  # 3403 starts now, on version 2
 
-    workbook = openpyxl.load_workbook(io.BytesIO(admin.get(XLSX).data))
+    reviewer = updated.test_client()
+    AuthActions(reviewer).login(users["reviewer_national"])
+    workbook = openpyxl.load_workbook(io.BytesIO(reviewer.get(XLSX).data))
     sheet = workbook["Svar"]
     header = [c.value for c in sheet[1]]
     assert V1_ONLY in header and V2_ONLY in header

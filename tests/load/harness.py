@@ -52,7 +52,8 @@ REPO = Path(__file__).resolve().parents[2]
 SLUG, YEAR = "lavterskel-psykisk-helse", 2022
 HTTP_SECTIONS = ("services", "users", "importance")
 SEEDED_SECTIONS = ("economy", "conditions", "declaration")
-SECRET_KEY = "deadline-day-load-test-secret"
+# Production refuses a weak key (config._check_secret_keys): 32 random bytes, fixed here.
+SECRET_KEY = "5f0c1e9a7b3d42c6a8e4f1b0d9c7a3e25b6f8d1c4a7e0b3f9d2c5a8e1b4f7a0c"
 HASH_METHOD = "pbkdf2:sha256:1000"  # cheap: the load is on the service, not on scrypt
 
 # A complete, valid lavterskel report: the pages of tests/report/test_flow.py (economy's

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, PendingPost, Response
 from tests.conftest import csrf_token_in
-from tests.factories import PASSWORD, make_round, make_users
+from tests.factories import PASSWORD, make_coordinator, make_round, make_users
 
 PAGE = "/rapporter/lavterskel-psykisk-helse/2022/3405/side/economy"
 TYPED = {"received": "1 234 567", "used_amount": "1 000 000",
@@ -97,7 +97,9 @@ def test_a_kept_post_is_never_saved_for_somebody_else_signing_in(csrf_app):
     let_sign_in_expire()
     assert client.post(PAGE, data=posted).status_code == 303
 
-    sign_in(client, users["admin"])  # another person at the same browser
+    with app.app_context():  # another person at the same browser, who may report for 3405
+        colleague = make_coordinator("3405", email="kollega@lillehammer.kommune.no").email
+    sign_in(client, colleague)
     assert stored_page(app) is None
     assert kept_posts(app) == 1  # still only the coordinator's, until it expires
 

@@ -55,13 +55,13 @@ def test_the_case_page_explains_each_flag_with_its_figures_and_history(app, user
 
 
 def test_after_a_resubmission_the_case_page_shows_what_changed(app, users, runner):
-    admin = reported_round(app, users, runner)
+    reporter = reported_round(app, users, runner)
     client = reviewer_client(app, users)
     assert client.post(f"{CASE}/retur", data={
         "return-question_1": "used_amount",
         "return-comment_1": "Stemmer dette?"}).status_code == 303
     assert "Endringer fra" not in client.get(CASE).get_data(as_text=True)
-    report(admin, "3405", {"received": "100 000", "used_amount": "90 000",
+    report(reporter, "3405", {"received": "100 000", "used_amount": "90 000",
                            "unused_explanation": "Vakant stilling i en måned."})
     page = client.get(CASE).get_data(as_text=True)
     assert "Endringer fra 2022-3405-LPH-1 til 2022-3405-LPH-2" in page

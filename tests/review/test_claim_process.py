@@ -47,8 +47,8 @@ def post(client, url: str, data: dict[str, str] | None = None):
 
 def lillehammer_claim(app, users, runner):
     """3405 Lillehammer reports 20 000 kr unused; its post box is registered."""
-    admin = setup_round(app, users)
-    report(admin, "3405", UNUSED)
+    reporter = setup_round(app, users)
+    report(reporter, "3405", UNUSED)
     assert runner.invoke(args=["flags", "compute", ROUND, "--today", AFTER_GRACE]).exit_code == 0
     with app.app_context():
         two_reviewers()

@@ -30,11 +30,12 @@ UNUSED = {"received": "100 000", "used_amount": "80 000",
 
 def reported_round(app, users, runner):
     """3405 reports 80 000 of 100 000 used (an open 20 000 kr flag); after the deadline
-    3403 and 0301, who did not report, are flagged too. Returns the admin's client."""
-    admin = setup_round(app, users)
-    report(admin, "3405", UNUSED)
+    3403 and 0301, who did not report, are flagged too. Returns the client of the
+    coordinator who reports for them."""
+    reporter = setup_round(app, users)
+    report(reporter, "3405", UNUSED)
     assert runner.invoke(args=["flags", "compute", ROUND, "--today", AFTER_GRACE]).exit_code == 0
-    return admin
+    return reporter
 
 
 def reviewer_client(app, users, role: str = "reviewer_national"):

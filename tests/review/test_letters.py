@@ -21,7 +21,7 @@ from survey_app.models import Claim, Flag, Grant, Mailbox, User
 from survey_app.rules.check_digits import KidMethod, account_problem, kid_problem
 from survey_app.services import claim_process, decisions
 from tests.conftest import AuthActions, missing
-from tests.factories import UserFactory, make_round
+from tests.factories import UserFactory, make_coordinator, make_round
 from tests.review.test_claim_process import APPROVER, OFFICER, signed_in, two_reviewers
 from tests.test_flags import AFTER_GRACE, report
 
@@ -136,9 +136,10 @@ def test_a_reported_grant_reads_the_report_and_a_draft_says_it_is_one(app, users
         db.session.add(Mailbox(number="1120", email="postmottak@klepp.kommune.no"))
         db.session.commit()
         two_reviewers()
-    admin = app.test_client()
-    AuthActions(admin).login(users["admin"])
-    report(admin, "1120", KLEPP)
+        email = make_coordinator("1120").email
+    reporter = app.test_client()
+    AuthActions(reporter).login(email)
+    report(reporter, "1120", KLEPP)
     with app.app_context():
         officer = db.session.scalar(sa.select(User).where(User.email == OFFICER))
         flag = db.session.scalar(sa.select(Flag).where(Flag.rule_id == "unused-funds"))

@@ -63,8 +63,8 @@ def moved_round(app, users, runner):
     """3405 (100 000 kr) used 60 000 in 2022 and moved the other 40 000 to 2023: the
     unused rule and the moved rule both propose 40 000 kr; 3403 (200 000) and 0301
     (5 000 000) never report."""
-    admin = setup_round(app, users)
-    report(admin, "3405", {"received": "100 000", "used_amount": "60 000",
+    reporter = setup_round(app, users)
+    report(reporter, "3405", {"received": "100 000", "used_amount": "60 000",
                            "unused_explanation": "Flyttet til 2023."}, MOVED)
     assert runner.invoke(args=["flags", "compute", ROUND, "--today", AFTER_GRACE]).exit_code == 0
 
