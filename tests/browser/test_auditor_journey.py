@@ -83,14 +83,18 @@ def test_download_the_economy_report_open_it_and_find_it_in_the_log(
     assert_accessible(page)
 
 
-def test_an_auditor_reaches_no_decision_form(page: Page, live_app: Flask) -> None:
+def test_an_auditor_reads_cases_but_reaches_no_decision_form(page: Page, live_app: Flask
+                                                             ) -> None:
+    """Issue 13 item 7: an auditor opens cases and flags read-only; only reviewers decide."""
     sign_in_as(page, AUDITOR)
     for path in (f"/gjennomgang/runder/{SCHEME}/2022/1577",
                  f"/gjennomgang/runder/{SCHEME}/2022/flagg"):
         response = page.goto(path)
-        assert response is not None and response.status == 404, path
-        expect(page.get_by_role("heading", level=1)).to_have_text("Fant ikke siden")
+        assert response is not None and response.status == 200, path
+        expect(page.get_by_role("heading", level=1)).not_to_have_text("Fant ikke siden")
         expect(page.locator("form[action*='/krav'], form[action*='/retur']")).to_have_count(0)
+    page.goto(f"/gjennomgang/runder/{SCHEME}/2022/1577")
+    expect(page.get_by_text("Du kan lese saken, men ikke avgjøre den")).to_be_visible()
     # Even a post with a valid token (the sign-out form's) is refused like a missing page.
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     assert token
