@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import sqlalchemy as sa
@@ -21,6 +23,9 @@ from survey_app.services.users import (
     deactivate_user,
     set_approver,
 )
+
+if TYPE_CHECKING:
+    from survey_app.models import User
 
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 users_cli = AppGroup("users", help="Accounts and roles.")
@@ -123,28 +128,28 @@ def approver_command(email: str, revoke: bool) -> None:
     click.echo(f"{user.email} {'may no longer' if revoke else 'may now'} approve decisions.")
 
 
+def _set_active(change: Callable[[str], tuple[User, bool]], email: str, done: str,
+                already: str) -> None:
+    try:
+        user, changed = change(email)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"{user.email} {done if changed else already}.")
+
+
 @users_cli.command("deactivate")
 @click.argument("email")
 def deactivate_command(email: str) -> None:
     """Stop an account signing in; its open sessions end at once (audit-logged)."""
-    try:
-        user, changed = deactivate_user(email)
-    except UserError as error:
-        click.echo(f"Error: {error}.", err=True)
-        sys.exit(1)
-    click.echo(f"{user.email} {'is deactivated' if changed else 'was deactivated already'}.")
+    _set_active(deactivate_user, email, "is deactivated", "was deactivated already")
 
 
 @users_cli.command("activate")
 @click.argument("email")
 def activate_command(email: str) -> None:
     """Let a deactivated account sign in again (no old session comes back)."""
-    try:
-        user, changed = activate_user(email)
-    except UserError as error:
-        click.echo(f"Error: {error}.", err=True)
-        sys.exit(1)
-    click.echo(f"{user.email} {'is active again' if changed else 'was active already'}.")
+    _set_active(activate_user, email, "is active again", "was active already")
 
 
 @users_cli.command("bind")

@@ -44,7 +44,7 @@ def check_credentials(email: str, password: str) -> User | Refusal:
     client = throttle.client_address()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     device = throttle.trusted_device(user)
-    admission = throttle.admit(email, client, device)  # commits: the user is read again
+    admission = throttle.admit(email, client, device)  # commits, keeping the user as read
     if not admission.admitted:
         audit.record("user.sign-in-throttled", "sign-in", "-",
                      after={**_attempt(email, client), "wait_seconds": admission.wait_seconds,
@@ -53,7 +53,6 @@ def check_credentials(email: str, password: str) -> User | Refusal:
         return Refusal(ngettext("Too many failed attempts. Wait %(num)d second and try again.",
                                 "Too many failed attempts. Wait %(num)d seconds and try again.",
                                 admission.wait_seconds), 429)
-    user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     elif user.active and user.check_password(password):

@@ -41,6 +41,7 @@ from werkzeug.wrappers import Response
 from survey_app.extensions import db
 from survey_app.models import LoginAttempt, User
 from survey_app.models.users import utcnow
+from survey_app.services.locking import commit_keeping_objects
 
 DEVICE_SALT = "sign-in-device"
 DEVICE_PREFIX = "device:"  # login_attempts.client of a known browser's try
@@ -76,7 +77,7 @@ def delay_after(failures: int, limit: int) -> int:
 def admit(email: str, client: str, device: str | None) -> Admission:
     """Record a try at `email` from `client` (`device`: the id of a trusted browser of that
     account) and judge it on the failures recorded before it; commits."""
-    db.session.commit()  # SQLite: a read transaction cannot wait for the write lock
+    commit_keeping_objects()  # SQLite: a read transaction cannot wait for the write lock
     _lock(f"sign-in:{email}", f"sign-in-client:{client}")
     now = utcnow()
     # A known browser's tries are counted by its id, in place of the address (models).
@@ -96,7 +97,7 @@ def admit(email: str, client: str, device: str | None) -> Admission:
                  _wait(now, sa.and_(earlier, LoginAttempt.client == client), 4 * limit)]
     admission = Admission(attempt.id, max(waits))
     if admission.admitted:
-        db.session.commit()  # counts as a failure until `succeeded` clears it
+        commit_keeping_objects()  # counts as a failure until `succeeded` clears it
     else:
         db.session.rollback()  # a try refused unchecked does not lengthen the wait
     return admission

@@ -71,12 +71,18 @@ def locked_row(model: type[Row], row_id: int) -> Row:
     write lock, which every other writer waits for.
     """
     if not _postgresql():
-        session = db.session()
-        expire, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = expire
+        commit_keeping_objects()
     found = lock(model, row_id)
     assert found is not None, f"{model.__name__} {row_id} vanished"
     return found
+
+
+def commit_keeping_objects() -> None:
+    """Commit without expiring what the session holds: what the request read stays usable
+    without loading it again (as under PostgreSQL's READ COMMITTED it would be as fresh)."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
