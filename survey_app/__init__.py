@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.admin.views import bp as admin_bp
     from survey_app.auth import oidc
     from survey_app.auth.password_views import bp as passwords_bp
+    from survey_app.auth.totp_views import bp as totp_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.downloads.views import bp as downloads_bp
     from survey_app.drafts.views import bp as drafts_bp
@@ -98,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.review.views import bp as review_bp
 
     for bp in (auth_bp, passwords_bp, oidc.bp, main_bp, admin_bp, preview_bp, report_bp, review_bp,
-               downloads_bp, drafts_bp):
+               downloads_bp, drafts_bp, totp_bp):
         app.register_blueprint(bp)
     oidc.init_app(app)
 

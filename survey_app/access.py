@@ -37,6 +37,9 @@ class Action(enum.StrEnum):
     PREVIEW_QUESTIONNAIRE = "questionnaire.preview"
     EXPORT = "export"  # downloading a round's exports (changes nothing)
     READ_DRAFTS = "drafts.read"  # every saved version of a municipality's draft
+    # A report's receipts, as a page and a PDF: its coordinator, and whoever reads the
+    # municipality's case (reviewers, auditors, admins in scope), read only (issue 13).
+    READ_RECEIPTS = "receipts.read"
     ADMIN = "admin"
     OWN_ACCOUNT = "account"  # one's own account (changing one's password): every role
 
@@ -45,17 +48,18 @@ class Action(enum.StrEnum):
 # report, only a reviewer decides a case; an admin administers (rounds, users,
 # questionnaires) and reads, and an auditor reads, neither changing a report or a case.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.COORDINATOR: frozenset({Action.REPORT, Action.VIEW_MUNICIPALITY,
+    Role.COORDINATOR: frozenset({Action.REPORT, Action.READ_RECEIPTS, Action.VIEW_MUNICIPALITY,
                                  Action.OWN_ACCOUNT}),
     Role.REVIEWER: frozenset({Action.REVIEW, Action.DECIDE, Action.VIEW_MUNICIPALITY,
                               Action.VIEW_REGISTER, Action.PREVIEW_QUESTIONNAIRE,
-                              Action.EXPORT, Action.READ_DRAFTS, Action.OWN_ACCOUNT}),
-    # Auditors read the cases and letters too ("a national auditor can open every case and
-    # letter (read only)", issue 13), never deciding them.
+                              Action.EXPORT, Action.READ_DRAFTS, Action.READ_RECEIPTS,
+                              Action.OWN_ACCOUNT}),
+    # Auditors read the cases, receipts and letters too ("a national auditor can open every
+    # receipt, case and letter (read only)", issue 13), never deciding them.
     Role.AUDITOR: frozenset({
         Action.AUDIT, Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
         Action.READ_AUDIT_LOG, Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT,
-        Action.READ_DRAFTS, Action.OWN_ACCOUNT}),
+        Action.READ_DRAFTS, Action.READ_RECEIPTS, Action.OWN_ACCOUNT}),
     Role.ADMIN: frozenset(Action) - {Action.REPORT, Action.DECIDE},
 }
 SCOPED_ROLES = (Role.REVIEWER, Role.AUDITOR)  # scoped by office: national or one office

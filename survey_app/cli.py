@@ -152,6 +152,41 @@ def activate_command(email: str) -> None:
     _set_active(activate_user, email, "is active again", "was active already")
 
 
+@users_cli.command("break-glass")
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Take the emergency access away (ends the "
+              "account's password sign-ins).")
+def break_glass_command(email: str, off: bool) -> None:
+    """Let an admin sign in with a password where only break-glass admins may
+    (PASSWORD_SIGN_IN=break-glass, production's default); with a TOTP code too."""
+    from survey_app.auth import totp
+
+    try:
+        user, changed, ended = totp.set_break_glass(email, on=not off)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    state = "no longer has" if off else "has"
+    click.echo(f"{user.email} {state} break-glass access"
+               f"{'' if changed else ' (unchanged)'}"
+               f"{f'; {ended} password sign-in(s) ended' if ended else ''}.")
+
+
+@users_cli.command("totp-reset")
+@click.argument("email")
+def totp_reset_command(email: str) -> None:
+    """Take an account's TOTP and recovery codes away (a lost phone): its next password
+    sign-in sets TOTP up again. Ends every session of the account (audit-logged)."""
+    from survey_app.auth import totp
+
+    try:
+        user, ended = totp.reset_totp(email)
+    except UserError as error:
+        click.echo(f"Error: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"{user.email}: two-step sign-in reset; {ended} session(s) ended.")
+
+
 @users_cli.command("bind")
 @click.argument("email")
 @click.argument("provider", type=click.Choice(["kommune", "stat"]))

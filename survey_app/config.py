@@ -65,6 +65,15 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "OIDC_STAT_CLIENT_ID": str,
     "OIDC_STAT_CLIENT_SECRET": str,
     "PENDING_POST_SECONDS": int,
+    # Who signs in with a password (auth.totp.password_allowed): "all", or "break-glass"
+    # (only admins marked with `users break-glass EMAIL`). Default: break-glass in
+    # production, all in development and tests.
+    "PASSWORD_SIGN_IN": str,
+    # A staff account signing in with a password needs a TOTP code too (on in production,
+    # where it cannot be turned off; off by default in development and tests), and has
+    # TOTP_PENDING_SECONDS between its password and its code.
+    "TOTP_REQUIRED": flag,
+    "TOTP_PENDING_SECONDS": int,
     # The largest request body, and the most fields one form post may carry (413 above).
     "MAX_CONTENT_LENGTH": int,
     "MAX_FORM_FIELDS": int,
@@ -144,6 +153,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "admin": {"amr": ("mfa",)},
         },
         "PENDING_POST_SECONDS": PENDING_POST_SECONDS,
+        "PASSWORD_SIGN_IN": None,  # chosen by APP_ENV in finalise()
+        "TOTP_REQUIRED": None,  # chosen by APP_ENV in finalise()
+        # Our choice: five minutes from the right password to its code, then start again.
+        "TOTP_PENDING_SECONDS": 5 * 60,
         # The largest page (100 rows of a group, long texts) posts well under 1 MiB.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
@@ -176,6 +189,7 @@ def finalise(config: dict[str, Any]) -> None:
     _finalise_session(config, env)
     _finalise_mail(config, env)
     _finalise_oidc(config)
+    _finalise_passwords(config, env)
     _check_throttle(config)
     _finalise_keys(config, env)
     url = config["DATABASE_URL"]
@@ -210,6 +224,28 @@ def _finalise_oidc(config: dict[str, Any]) -> None:
         settings.setdefault("roles", OIDC_ROLES.get(name, ()))
     config["OIDC_PROVIDERS"] = providers
     _check_assurance(config.get("OIDC_ASSURANCE") or {})
+
+
+PASSWORD_SIGN_IN = ("all", "break-glass")
+
+
+def _finalise_passwords(config: dict[str, Any], env: str) -> None:
+    """Issue 13: local passwords only in development and as an admin's break-glass, and a
+    staff account's password always with a second factor in production."""
+    if not config.get("PASSWORD_SIGN_IN"):
+        config["PASSWORD_SIGN_IN"] = "break-glass" if env == "production" else "all"
+    if config["PASSWORD_SIGN_IN"] not in PASSWORD_SIGN_IN:
+        raise ConfigError(f"PASSWORD_SIGN_IN must be one of {', '.join(PASSWORD_SIGN_IN)}, "
+                          f"not {config['PASSWORD_SIGN_IN']!r}.")
+    if config.get("TOTP_REQUIRED") is None:
+        config["TOTP_REQUIRED"] = env == "production"
+    if env == "production" and not config["TOTP_REQUIRED"]:
+        raise ConfigError("TOTP_REQUIRED cannot be off in production: a staff account that "
+                          "signs in with a password needs a second factor.")
+    pending = config.setdefault("TOTP_PENDING_SECONDS", 5 * 60)
+    if not (isinstance(pending, int) and 30 <= pending <= 3600):
+        raise ConfigError("TOTP_PENDING_SECONDS must be whole seconds from 30 to 3600, "
+                          f"not {pending!r}.")
 
 
 def _finalise_session(config: dict[str, Any], env: str) -> None:

@@ -29,6 +29,8 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.sqlalchemy import SqlAlchemySessionInterface
 from itsdangerous import want_bytes
 from sqlalchemy import orm as so
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from survey_app.extensions import db
@@ -65,8 +67,7 @@ class DatabaseSessionInterface(SqlAlchemySessionInterface):
         return cast(ServerSideSession, super().open_session(app, request))
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        row = db.session.execute(sa.select(_STORE.c.data, _STORE.c.expiry).where(
-            _STORE.c.session_id == store_id)).first()
+        row = db.session.execute(_READ_SESSION, {"store_id": store_id}).first()
         if row is None:
             return None
         if row.expiry <= utcnow():
@@ -80,10 +81,16 @@ class DatabaseSessionInterface(SqlAlchemySessionInterface):
         values = {"data": self.serializer.encode(session),
                   "expiry": utcnow() + session_lifetime}
         db.session.rollback()  # what the request left uncommitted is not ours to commit
-        updated = cast(sa.CursorResult[Any], db.session.execute(
-            sa.update(_STORE).where(_STORE.c.session_id == store_id).values(values)))
-        if not updated.rowcount:
-            db.session.execute(sa.insert(_STORE).values(session_id=store_id, **values))
+        replaced = getattr(session, REPLACED, None)
+        renamed = replaced is not None and cast(sa.CursorResult[Any], db.session.execute(
+            sa.update(_STORE).where(_STORE.c.session_id == replaced)
+            .values(session_id=store_id, **values))).rowcount
+        if not renamed:
+            # One statement whether the row exists or not (both databases have ON CONFLICT).
+            insert = (postgresql_insert if db.session.get_bind().dialect.name == "postgresql"
+                      else sqlite_insert)(_STORE).values(session_id=store_id, **values)
+            db.session.execute(insert.on_conflict_do_update(
+                index_elements=[_STORE.c.session_id], set_=values))
         db.session.commit()
 
     def _delete_session(self, store_id: str) -> None:
@@ -92,20 +99,36 @@ class DatabaseSessionInterface(SqlAlchemySessionInterface):
         db.session.commit()
 
     def _delete_expired_sessions(self) -> None:
-        """`flask --app wsgi session_cleanup` (from cron): expired sessions and the
-        records of sign-ins that can no longer be used."""
+        """`flask --app wsgi session_cleanup` (from cron): expired sessions, the records
+        of sign-ins that can no longer be used, and sign-in tries too old to count."""
+        from survey_app.auth import throttle  # imports this module's callers
+
         now = utcnow()
         db.session.execute(sa.delete(_STORE).where(_STORE.c.expiry <= now))
         db.session.execute(sa.delete(_RECORDS).where(_stale(now)))
+        throttle.forget_old(now)
         db.session.commit()
 
     def regenerate(self, session: ServerSideSession) -> None:
-        """A new id for this browser's session, its data kept: the old id stops working.
-        The old row goes in the caller's transaction (the sign-in commits it)."""
-        db.session.execute(sa.delete(_STORE).where(
-            _STORE.c.session_id == self._get_store_id(session.sid)))
+        """A new id for this browser's session, its data kept: the old id stops working
+        when the session is saved at the end of the request, its row renamed in one
+        statement (no delete and insert). Until then the old id signs nobody in: the
+        sign-in's record is under the new id (record_sign_in), and forget_sign_in has
+        deleted the old one's."""
+        if getattr(session, REPLACED, None) is None:
+            setattr(session, REPLACED, self._get_store_id(session.sid))
         session.sid = self._generate_sid(self.sid_length)
         session.modified = True
+
+    def save_session(self, app: Flask, session: ServerSideSession, response: Any) -> None:
+        replaced = getattr(session, REPLACED, None)
+        if replaced is not None and not session:  # emptied (a sign-out): nothing to rename
+            self._delete_session(replaced)
+        super().save_session(app, session, response)
+
+
+# The store id a regenerated session had, renamed when it is saved (regenerate).
+REPLACED = "replaced_store_id"
 
 
 def init_app(app: Flask) -> None:
@@ -147,14 +170,23 @@ def signed_in_user(user_id: str) -> User | None:
     sid = current_sid()
     if sid is None or not user_id.isdigit():
         return None
-    row = db.session.execute(
-        sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), User.active, UserSession.session_id == sid)
-        .options(joinedload(User.municipalities))).unique().first()
+    row = db.session.execute(_SIGNED_IN_USER, {"user_id": int(user_id), "sid": sid}
+                             ).unique().first()
     if row is None:
         return None
     g.user_session = row.UserSession
     return row.User
+
+
+# Built once: the two statements of every request (constructing a statement costs about
+# as much as running it here).
+_READ_SESSION = sa.select(_STORE.c.data, _STORE.c.expiry).where(
+    _STORE.c.session_id == sa.bindparam("store_id"))
+_SIGNED_IN_USER = (
+    sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+    .where(User.id == sa.bindparam("user_id", type_=sa.Integer), User.active,
+           UserSession.session_id == sa.bindparam("sid"))
+    .options(joinedload(User.municipalities)))
 
 
 def current_record() -> UserSession:

@@ -31,6 +31,11 @@ AUDITORS = {"auditor", "auditor_innlandet", "admin"}
 EXPECTED_GET = {
     "/": EVERYONE,
     "/logg-inn": EVERYONE,
+    # The second factor after a password (auth.totp): only for the account waiting in the
+    # session; without one they lead to the sign-in page, and a signed-in user home.
+    "/logg-inn/kode": EVERYONE,
+    "/logg-inn/tofaktor": EVERYONE,
+    "/konto/tofaktor": SIGNED_IN,
     "/tilgjengelighet": EVERYONE,
     "/mine-rapporter": {"coordinator"},
     "/gjennomgang": READERS,
@@ -53,6 +58,8 @@ EXPECTED_GET = {
     "/admin": {"admin"},
     "/admin/brukere": {"admin"},
     "/admin/brukere/1/okter": {"admin"},  # the coordinator's sessions
+    "/admin/brukere/1": {"admin"},  # the coordinator's account page
+    "/admin/brukere/ny": {"admin"},
     "/admin/runder": {"admin"},
     "/admin/runder/lavterskel-psykisk-helse/2022": {"admin"},
     "/logg": AUDITORS,
@@ -86,13 +93,14 @@ EXPECTED_GET = {
     "/rapporter/lavterskel-psykisk-helse/2022/0301/side/economy": set(),
     "/rapporter/lavterskel-psykisk-helse/2022/3405/oppsummering": {"coordinator"},
     "/rapporter/lavterskel-psykisk-helse/2022/0301/oppsummering": set(),
-    # No submission exists in the fixture, so receipts are 404 for all here (the receipt
-    # itself is tested in tests/report); the walk still proves nobody else gets one.
-    "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1": set(),
-    "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1": set(),
-    "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1.pdf": set(),
-    "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1.pdf": set(),
+    # A receipt (the `receipt_samples` submissions), as a page and a PDF: the report's own
+    # coordinator, and whoever reads the case, within their scope, read only (issue 13).
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1": READERS | {"coordinator"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1": NATIONAL_READERS,
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1.pdf": READERS | {"coordinator"},
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1.pdf": NATIONAL_READERS,
 }
+SECOND_FACTOR = ("/logg-inn/kode", "/logg-inn/tofaktor")  # 302 without an account waiting
 # Sign-in through an OpenID Connect provider: public, and not found while no provider is
 # configured, as here (tests/test_oidc_signin.py signs in through a real one).
 UNCONFIGURED = {"/logg-inn/med/kommune", "/logg-inn/med/kommune/svar"}
@@ -155,6 +163,30 @@ def review_samples(app, lavterskel) -> None:
         db.session.commit()
 
 
+@pytest.fixture
+def receipt_samples(app, lavterskel) -> None:
+    """A first submission of 3405's and of 0301's report (no answers), for their receipts,
+    both returned for correction."""
+    from forms.answers import answers_hash
+    from survey_app.models import Grant, Submission
+    from survey_app.services import responses
+
+    with app.app_context():
+        for grant in db.session.scalars(sa.select(Grant).order_by(Grant.municipality_number)):
+            response = responses.start(grant, "koordinator@example.no")
+            db.session.add(Submission(
+                response=response, number=1, idempotency_key=f"receipt-{grant.id}",
+                reference=responses.reference(grant, 1),
+                questionnaire_id=response.questionnaire_id,
+                questionnaire_version=response.questionnaire_version,
+                content_hash=response.content_hash, answers={}, answers_hash=answers_hash({}),
+                submitted_by="koordinator@example.no"))
+            # Returned for correction, as after a review: the report's pages stay open to
+            # its coordinator, as the walk expects of them.
+            response.status = "returned"
+        db.session.commit()
+
+
 def urls_of(rule) -> list[str]:
     urls = [rule.rule]
     for arg in rule.arguments:
@@ -188,14 +220,14 @@ def test_sign_in_through_a_provider_nobody_configured_is_not_found(client, auth,
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, mail_samples,
-                                             review_samples, role):
+                                             review_samples, receipt_samples, role):
     if role != "anonymous":
         auth.login(users[role])
     for url, allowed in EXPECTED_GET.items():
         status = client.get(url).status_code
         if role in allowed:
             assert status in (200, 302), f"{role} should reach {url}, got {status}"
-            if role != "anonymous" and url not in ("/", "/logg-inn"):
+            if role != "anonymous" and url not in ("/", "/logg-inn", *SECOND_FACTOR):
                 assert status == 200, f"{role} {url}"
         elif role == "anonymous":
             assert status == 302, f"anonymous {url} should go to sign-in, got {status}"
@@ -321,3 +353,59 @@ def test_an_admin_reads_a_case_without_its_decision_forms_a_reviewer_gets_them(
     assert notes["nb"] not in page
     for form in ("/flagg/1/frafall", "/krav", "/gjennomgang/krav/TB-2022-3405-1/status"):
         assert form in page, form
+
+
+# ---- receipts: read by whoever reads the case, changed by nobody (issue 13) ---------------
+
+
+def test_a_national_auditor_reads_a_receipt_and_its_pdf_but_not_the_report(
+        app, client, auth, users, lavterskel):
+    from survey_app.models import Submission
+    from tests.conftest import AuthActions
+    from tests.report.test_receipt import submit
+
+    coordinator = app.test_client()
+    AuthActions(coordinator).login(users["coordinator"])
+    receipt = submit(coordinator)  # a real submission, through the report's pages
+    assert receipt.endswith("/kvittering/1")
+    report = receipt.removesuffix("/kvittering/1")
+    case = report.replace("/rapporter/", "/gjennomgang/runder/")
+    assert "Tilbake til rapporten" in coordinator.get(receipt).get_data(as_text=True)
+
+    for reader in ("auditor", "auditor_innlandet", "reviewer_innlandet"):  # 3405 in scope
+        auth.login(users[reader])
+        # The case names the latest submission and links to its receipt.
+        assert f'<a href="{receipt}">2022-3405-LPH-1</a>' in client.get(case).get_data(
+            as_text=True), reader
+        page = client.get(receipt)
+        assert page.status_code == 200, reader
+        text = page.get_data(as_text=True)
+        assert "2022-3405-LPH-1" in text and "Lengre åpningstid og oppsøkende team." in text
+        main = text.split("<main", 1)[1]
+        assert f'href="{case}">Tilbake til saken' in main and 'method="post"' not in main
+        assert f'href="{report}"' not in main  # no way into the report's pages
+        pdf = client.get(f"{receipt}.pdf")
+        assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf"), reader
+        assert pdf.data.startswith(b"%PDF")
+        # Reading the receipt gives no hold on the report: its pages and its send refuse.
+        assert client.get(report).status_code == 404
+        assert client.post(f"{report}/send", data={"key": "x" * 32}).status_code == 404
+        auth.logout()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 1
+
+
+def test_an_office_auditor_gets_no_receipt_outside_the_office_and_it_is_audited(
+        app, client, auth, users, receipt_samples):
+    auth.login(users["auditor_innlandet"])
+    oslo = "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1"
+    assert client.get(oslo).status_code == 404
+    assert client.get(f"{oslo}.pdf").status_code == 404
+    with app.app_context():
+        denied = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "access.denied").order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.object_type, e.object_id, e.after["action"]) for e in denied] == [
+        (users["auditor_innlandet"], "municipality", "0301", "receipts.read")] * 2
+    auth.logout()
+    auth.login(users["auditor"])  # national: Oslo too
+    assert client.get(oslo).status_code == 200

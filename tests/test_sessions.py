@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from survey_app.config import ConfigError, defaults, finalise
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, ServerSession, User, UserSession
+from survey_app.models import AuditEvent, LoginAttempt, ServerSession, User, UserSession
 from survey_app.models.users import utcnow
 from survey_app.services.users import activate_user, deactivate_user
 from tests.factories import PASSWORD
@@ -280,8 +280,8 @@ def test_an_admin_asking_for_an_unknown_user_gets_404(client, auth, users):
     assert client.post("/admin/brukere/999999/okter/avslutt").status_code == 404
 
 
-def test_session_cleanup_deletes_expired_sessions_and_stale_sign_ins(app, runner, client, auth,
-                                                                     users):
+def test_session_cleanup_deletes_expired_sessions_stale_sign_ins_and_old_tries(
+        app, runner, client, auth, users):
     auth.login(users["admin"])
     with app.app_context():
         admin_id = db.session.scalar(sa.select(User.id).where(User.email == users["admin"]))
@@ -289,7 +289,10 @@ def test_session_cleanup_deletes_expired_sessions_and_stale_sign_ins(app, runner
         db.session.add_all([
             ServerSession(session_id="session:old", data=b"\x80", expiry=long_ago),
             UserSession(session_id="old", user_id=admin_id, created_at=long_ago,
-                        last_seen=long_ago)])
+                        last_seen=long_ago),
+            # Sign-in tries: one too old to count anywhere, one still in the window.
+            LoginAttempt(email="old@example.no", client="192.0.2.1", at=long_ago),
+            LoginAttempt(email="recent@example.no", client="192.0.2.1", at=utcnow())])
         db.session.commit()
     result = runner.invoke(args=["session_cleanup"])
     assert result.exit_code == 0, result.output
@@ -297,11 +300,13 @@ def test_session_cleanup_deletes_expired_sessions_and_stale_sign_ins(app, runner
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ServerSession).where(
             ServerSession.session_id == "session:old")) == 0
+        assert db.session.scalars(sa.select(LoginAttempt.email)).all() == ["recent@example.no"]
     assert client.get(ADMIN_PAGE).status_code == 200
 
 
 def test_production_names_the_cookie_with_the_host_prefix(make_app, users):
-    production = make_app(APP_ENV="production", SECRET_KEY=secrets.token_hex(32))
+    production = make_app(APP_ENV="production", SECRET_KEY=secrets.token_hex(32),
+                          PASSWORD_SIGN_IN="all")  # the admin's password: on to its code
     assert production.config["SESSION_COOKIE_NAME"] == "__Host-session"
     answer = production.test_client().post(
         "/logg-inn", data={"email": users["admin"], "password": PASSWORD},

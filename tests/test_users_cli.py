@@ -92,3 +92,15 @@ def test_bad_requests_are_refused_with_a_reason_and_create_nothing(runner, ctx):
     runner.invoke(args=["users", "create", "x@y.no", "--role", "admin"])
     again = runner.invoke(args=["users", "create", "X@y.no", "--role", "admin"])
     assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_only_a_reviewer_is_made_an_approver_of_decisions(runner, ctx, users):
+    """Only reviewers decide (issue 13): an admin or an auditor is refused, as on the page."""
+    for email in (users["admin"], users["auditor"]):
+        result = runner.invoke(args=["users", "approver", email])
+        assert result.exit_code == 1
+        assert "only a reviewer can approve decisions" in result.output
+        assert not user(email).approves_decisions
+    result = runner.invoke(args=["users", "approver", users["reviewer_innlandet"]])
+    assert result.exit_code == 0 and "may now approve decisions" in result.output
+    assert user(users["reviewer_innlandet"]).approves_decisions

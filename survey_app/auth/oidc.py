@@ -39,7 +39,8 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, UnsupportedAlgorithmError
+from joserfc.jws import extract_compact
 from requests import RequestException
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -67,6 +68,12 @@ NEXT = "oidc_next"
 INVITATION = "oidc_invitation"  # the id of the invitation link this sign-in claims
 SIGNED_IN_WITH = "oidc_provider"
 SUBJECT_LENGTH = 255  # Identity.subject's column; OIDC Core allows at most 255 ASCII
+# The signatures an ID token may carry, whatever the provider's discovery lists: public-key
+# ones only, never "none" (no signature at all) nor an HMAC keyed with a shared secret.
+SIGNING_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+                                "ES256", "ES384", "ES512", "EdDSA"})
+# The provider's own words for "not now" in its answer (RFC 6749, 4.1.2.1).
+PROVIDER_TROUBLE = ("server_error", "temporarily_unavailable")
 
 
 @dataclass(frozen=True)
@@ -173,12 +180,15 @@ def callback(name: str) -> Response | tuple[str, int]:
     client = _client(provider.name)
     invitation_id = session.pop(INVITATION, None)  # claimed by this answer or by none
     if request.args.get("error"):
-        return _refused(provider, "cancelled", 400, detail=request.args.get("error", "")[:80])
+        return _provider_said_no(provider, request.args["error"])
     try:
-        token = client.authorize_access_token()
-    except (OAuthError, JoseError, RequestException, ValueError) as error:
+        token = _checked_token(client, provider)
+    except RequestException as error:  # the provider did not answer, or not in JSON
+        current_app.logger.warning("OpenID Connect token request at %s failed: %s", name, error)
+        return _refused(provider, "provider-unavailable", 503, detail=type(error).__name__)
+    except (OAuthError, JoseError, ValueError, KeyError, TypeError) as error:
         # A replayed or foreign state, a bad signature, a wrong issuer, audience or nonce,
-        # an expired token, or a provider that did not answer: nothing is signed in.
+        # an expired token, keys that make no sense: nothing is signed in.
         return _refused(provider, "not-verified", 400, detail=type(error).__name__)
     claims = token.get("userinfo") or {}
     subject = claims.get("sub")
@@ -207,6 +217,37 @@ def callback(name: str) -> Response | tuple[str, int]:
     # (signed, not encrypted) cookie carry the person's claims and outgrow 4 KB.
     session[SIGNED_IN_WITH] = provider.name
     return redirect(target)
+
+
+def _provider_said_no(provider: Provider, error: str) -> tuple[str, int]:
+    if error in PROVIDER_TROUBLE:  # the provider's own "not now"
+        return _refused(provider, "provider-unavailable", 503, detail=error)
+    return _refused(provider, "cancelled", 400, detail=error[:80])
+
+
+def _checked_token(client: Any, provider: Provider) -> dict[str, Any]:
+    """The provider's token answer for this browser's state, its ID token checked.
+
+    Authlib checks the state, the signature against the provider's published keys, the
+    expiry, the nonce and the issuer. Two checks are added here: the token names this
+    client among its audiences (Authlib alone checks only `azp`, so another client's token
+    naming us as its authorized party would pass), and it carries a public-key signature,
+    even if the provider's discovery lists "none"."""
+    metadata = client.load_server_metadata()
+    # Authlib verifies with the algorithms this (its cached) discovery document lists.
+    listed = metadata.get("id_token_signing_alg_values_supported")
+    metadata["id_token_signing_alg_values_supported"] = [
+        a for a in (listed if isinstance(listed, list) else []) if a in SIGNING_ALGORITHMS
+    ] or sorted(SIGNING_ALGORITHMS)
+    issuer = metadata.get("issuer") or configured(current_app.config)[provider.name]["issuer"]
+    token: dict[str, Any] = client.authorize_access_token(claims_options={
+        "iss": {"essential": True, "value": issuer},
+        "aud": {"essential": True, "value": client.client_id}})
+    if "id_token" in token:  # verified by Authlib with the algorithm its header names
+        algorithm = extract_compact(str(token["id_token"]).encode()).protected.get("alg")
+        if algorithm not in SIGNING_ALGORITHMS:
+            raise UnsupportedAlgorithmError(f"an ID token signed with {algorithm!r}")
+    return token
 
 
 @bp.route("/invitasjon/<token>/med/<name>", methods=["POST"])

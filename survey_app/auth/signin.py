@@ -14,6 +14,7 @@ from flask import current_app, session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app import audit, sessions
@@ -21,6 +22,7 @@ from survey_app.auth import throttle
 from survey_app.extensions import db
 from survey_app.models import User, UserSession
 from survey_app.models.users import utcnow
+from survey_app.services.locking import commit_keeping_objects
 
 # Checked when the address is unknown, so both answers take the same time.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -42,7 +44,9 @@ def check_credentials(email: str, password: str) -> User | Refusal:
     lockout of the owner). The caller signs the user in (start_session)."""
     email = email.strip().lower()[:254]
     client = throttle.client_address()
-    user = db.session.scalar(sa.select(User).where(User.email == email))
+    # Its municipalities are not needed to sign in (the next page loads the user anew).
+    user = db.session.scalar(sa.select(User).where(User.email == email)
+                             .options(so.lazyload(User.municipalities)))
     device = throttle.trusted_device(user)
     admission = throttle.admit(email, client, device)  # commits, keeping the user as read
     if not admission.admitted:
@@ -71,7 +75,8 @@ def start_session(user: User, via: str | None = None) -> None:
     audit.record("user.sign-in", "user", user.id, actor=user,
                  after={"via": via} if via else None)
     kept = {key: session[key] for key in KEPT_OVER_SIGN_IN if key in session}
-    sessions.forget_sign_in()  # somebody signed in before in this browser is signed out
+    if "_user_id" in session:  # Flask-Login's key: somebody signed in in this browser
+        sessions.forget_sign_in()  # is signed out (only a sign-in has a record)
     session.clear()
     session.update(kept)
     sessions.renew_id()
@@ -79,9 +84,9 @@ def start_session(user: User, via: str | None = None) -> None:
     user.last_sign_in_at = utcnow()
     # Committed before login_user, whose signal has report.resume save what this user
     # posted here while out: a save that meets a newer one rolls its transaction back,
-    # which must not take the sign-in (its record, its audit event) with it. The cost:
-    # Flask-Login reads the user once more.
-    db.session.commit()
+    # which must not take the sign-in (its record, its audit event) with it. Committed
+    # without expiring the user, which Flask-Login would otherwise read again.
+    commit_keeping_objects()
     login_user(user)
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request
@@ -90,12 +91,13 @@ def admit(email: str, client: str, device: str | None) -> Admission:
                           seconds=current_app.config["LOGIN_WINDOW_SECONDS"]))
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     if device is not None:
-        waits = [_wait(now, sa.and_(earlier, LoginAttempt.client == counted_as), limit)]
+        counts = {"device": (sa.and_(earlier, LoginAttempt.client == counted_as), limit)}
     else:
         untrusted = sa.and_(earlier, LoginAttempt.client.not_like(DEVICE_PREFIX + "%"))
-        waits = [_wait(now, sa.and_(untrusted, LoginAttempt.email == email), limit),
-                 _wait(now, sa.and_(earlier, LoginAttempt.client == client), 4 * limit)]
-    admission = Admission(attempt.id, max(waits))
+        counts = {"account": (sa.and_(untrusted, LoginAttempt.email == email), limit),
+                  "client": (sa.and_(earlier, LoginAttempt.client == client), 4 * limit)}
+    waits = _waits(now, counts)
+    admission = Admission(attempt.id, max(waits.values()))
     if admission.admitted:
         commit_keeping_objects()  # counts as a failure until `succeeded` clears it
     else:
@@ -104,22 +106,34 @@ def admit(email: str, client: str, device: str | None) -> Admission:
 
 
 def succeeded(email: str) -> None:
-    """The right password: the account's failures (and this try) no longer count."""
+    """The right password: the account's failures (and this try) no longer count. (Tries
+    too old to count anywhere are deleted by `session_cleanup`, from cron: forget_old.)"""
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
-    # Old tries no longer count anywhere; clearing them keeps the table small.
+
+
+def forget_old(now: dt.datetime) -> None:
+    """Tries older than the window (and than a day) count nowhere: deleted, in the
+    caller's transaction, so the table stays small."""
+    keep = max(86400, current_app.config["LOGIN_WINDOW_SECONDS"])
     db.session.execute(sa.delete(LoginAttempt).where(
-        LoginAttempt.at < utcnow() - dt.timedelta(days=1)))
+        LoginAttempt.at < now - dt.timedelta(seconds=keep)))
 
 
-def _wait(now: dt.datetime, which: sa.ColumnElement[bool], limit: int) -> int:
-    count, latest = db.session.execute(
-        sa.select(sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.at)).where(which)
-    ).one()
-    delay = delay_after(count or 0, limit)
-    if not delay or latest is None:
-        return 0
-    remaining = (latest + dt.timedelta(seconds=delay) - now).total_seconds()
-    return max(0, int(remaining + 0.999))
+def _waits(now: dt.datetime,
+           counts: dict[str, tuple[sa.ColumnElement[bool], int]]) -> dict[str, int]:
+    """Seconds each count (its tries, its limit) makes this try wait, in one statement."""
+    columns: list[sa.Label[Any]] = []
+    for name, (which, _limit) in counts.items():
+        columns += [sa.func.count(LoginAttempt.id).filter(which).label(name + "_count"),
+                    sa.func.max(LoginAttempt.at).filter(which).label(name + "_latest")]
+    row = db.session.execute(sa.select(*columns)).one()._mapping
+    waits = {}
+    for name, (_which, limit) in counts.items():
+        delay, latest = delay_after(row[name + "_count"] or 0, limit), row[name + "_latest"]
+        remaining = 0.0 if not delay or latest is None else (
+            latest + dt.timedelta(seconds=delay) - now).total_seconds()
+        waits[name] = max(0, int(remaining + 0.999))
+    return waits
 
 
 def _lock(*keys: str) -> None:

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from survey_app import audit, sessions
 from survey_app.access import public
-from survey_app.auth import oidc, throttle
+from survey_app.auth import oidc, throttle, totp
 from survey_app.auth.forms import LanguageForm, SignInForm
 from survey_app.auth.invitation_form import SetPasswordForm
 from survey_app.auth.signin import Refusal, check_credentials, start_session
@@ -49,16 +49,27 @@ def login() -> str | Response | tuple[str, int]:
         email, password = form.email.data, form.password.data
         assert email is not None and password is not None  # DataRequired
         outcome = check_credentials(email, password)
+        if not isinstance(outcome, Refusal) and not totp.password_allowed(outcome):
+            outcome = totp.refuse_password(outcome)  # PASSWORD_SIGN_IN: break-glass only
         if not isinstance(outcome, Refusal):
+            next_url = safe_next(request.args.get("next"))
+            if totp.second_factor_needed(outcome):
+                # Nobody is signed in yet: the account waits for its code (auth.totp).
+                totp.begin(outcome, next_url)
+                return redirect(url_for("totp.code" if outcome.totp_enrolled_at is not None
+                                        else "totp.enrol"))
             start_session(outcome)
-            answer = redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            answer = redirect(next_url or url_for("main.home"))
             throttle.remember_device(answer, outcome)
             return answer
         error, status = outcome.message, outcome.status
+        if status == 401 and totp.break_glass_only():
+            error = totp.password_refused_message()  # one answer for every refusal
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form, error=error,
-                           kept=resume.kept_here(), providers=oidc.providers()), status
+                           kept=resume.kept_here(), providers=oidc.providers(),
+                           break_glass_only=totp.break_glass_only()), status
 
 
 @bp.route("/logg-ut", methods=["POST"])
@@ -103,12 +114,29 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     if check.user is not None and check.has_password:
         # A link is for choosing a password once; an old or leaked mail signs nobody in.
         invitations.mark_used(check, utcnow())
-        flash(_("You have chosen a password already. Sign in with your e-mail address "
-                "and password."), "info")
+        if totp.break_glass_only():
+            flash(_("You have an account already. Sign in with one of the buttons; if that "
+                    "does not work, ask the administrators to connect your login to it."),
+                  "info")
+        else:
+            flash(_("You have chosen a password already. Sign in with your e-mail address "
+                    "and password."), "info")
         return redirect(url_for("auth.login", email=check.user.email))
     form = SetPasswordForm()
     email = check.user.email if check.user else invitation.recipient.email
     form.person = (email, check.user.name if check.user else invitation.recipient.name)
+    providers = [p for p in oidc.providers() if "coordinator" in p.roles]
+    if totp.break_glass_only():
+        # Where only break-glass admins use a password, an invitation binds the person
+        # through the municipalities' provider only: no password is chosen here.
+        refused = form.is_submitted()
+        if refused:
+            audit.record("invitation.password-refused", "invitation", invitation.id,
+                         after={"reason": "password-sign-in-off"})
+            db.session.commit()
+        return render_template("auth/invitation.html", form=None, email=email, token=token,
+                               providers=providers, refused=refused), (
+            403 if refused else 200)
     if form.validate_on_submit():
         password = form.password.data
         assert password is not None  # DataRequired
@@ -119,6 +147,4 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
         start_session(user, via="invitation")
         return redirect(report_url_of(invitation.recipient.grant_id))
     return render_template("auth/invitation.html", form=form, email=email, token=token,
-                           providers=[p for p in oidc.providers()
-                                      if "coordinator" in p.roles]), (
-        400 if form.is_submitted() else 200)
+                           providers=providers), (400 if form.is_submitted() else 200)

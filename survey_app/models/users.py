@@ -49,6 +49,19 @@ class User(UserMixin, Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     # Set at every sign-in (auth.signin.start_session), for the admins' list of accounts.
     last_sign_in_at: so.Mapped[dt.datetime | None]
+    # May sign in with a password where PASSWORD_SIGN_IN is "break-glass" (production's
+    # default): an admin's emergency access, given only with `flask --app wsgi users
+    # break-glass EMAIL` (auth.totp).
+    break_glass: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # The second factor of a staff account that signs in with a password (auth.totp): the
+    # TOTP secret (base32), stored as it is, NOT encrypted (our choice): whoever reads this
+    # table reads the password hashes and the sessions beside it, and a key of its own
+    # (SECRET_KEY rotates) would lock admins out when lost. Set when confirmed with a code.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enrolled_at: so.Mapped[dt.datetime | None]
+    # The time step (Unix time // 30) of the latest code accepted: each code works once,
+    # and only a code of a later step is accepted after it.
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
     municipalities: so.Mapped[list[UserMunicipality]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
@@ -140,3 +153,20 @@ class PasswordReset(Model):
     expires_at: so.Mapped[dt.datetime]
     used_at: so.Mapped[dt.datetime | None]
     user: so.Mapped[User] = so.relationship()
+
+
+class RecoveryCode(Model):
+    """A single-use code that stands in for the TOTP code (a lost phone), ten at a time.
+
+    Only the SHA-256 of each code is stored (they are random, 50 bits each); shown once,
+    when made (auth.totp.new_recovery_codes), used once (`used_at`)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    used_at: so.Mapped[dt.datetime | None]

@@ -32,7 +32,7 @@ from forms.builder import (
 from forms.messages import message
 from forms.model import Questionnaire, Section
 from survey_app import page_input
-from survey_app.access import Action, requires
+from survey_app.access import Action, can, requires
 from survey_app.after_response import after_response
 from survey_app.extensions import csrf, db
 from survey_app.lookups import report_or_404
@@ -59,10 +59,10 @@ def commented_questions(sections: Any, notes: dict[str | None, list[str]]) -> li
     return [(s.id, q) for s in sections for q in s.questions if q.id in notes]
 
 
-def _report(slug: str, year: int, number: str
+def _report(slug: str, year: int, number: str, action: Action = Action.REPORT
             ) -> tuple[Grant, Municipality, ReportResponse | None]:
     """The grant, its municipality and its response (one query), or 404."""
-    report = report_or_404(slug, year, number, Action.REPORT)
+    report = report_or_404(slug, year, number, action)
     assert report.municipality is not None  # report_or_404 answered 404 otherwise
     return report.grant, report.municipality, report.response
 
@@ -302,10 +302,12 @@ def _submission(response: ReportResponse | None, n: int) -> tuple[ReportResponse
     return response, found
 
 
+# A receipt is read, never changed: by the report's coordinator, and by whoever reads the
+# municipality's case (reviewers, auditors, admins within their scope; issue 13).
 @bp.route("/kvittering/<int:n>")
-@requires(Action.REPORT)
+@requires(Action.READ_RECEIPTS)
 def receipt(slug: str, year: int, number: str, n: int) -> str:
-    grant, municipality, response = _report(slug, year, number)
+    grant, municipality, response = _report(slug, year, number, Action.READ_RECEIPTS)
     _, submission = _submission(response, n)
     language = _language()
     questionnaire = responses.questionnaire_version(submission.questionnaire_id,
@@ -314,13 +316,14 @@ def receipt(slug: str, year: int, number: str, n: int) -> str:
     return render_template(
         "report/receipt.html", grant=grant, m=municipality, submission=submission,
         questionnaire=questionnaire, answers=answers, urls=_urls(grant),
+        reader=not can(current_user, Action.REPORT, municipality),  # back to the case
         sender=signer(grant, language), **_texts(language, grant_context(grant, municipality)))
 
 
 @bp.route("/kvittering/<int:n>.pdf")
-@requires(Action.REPORT)
+@requires(Action.READ_RECEIPTS)
 def receipt_pdf(slug: str, year: int, number: str, n: int) -> Response:
-    grant, municipality, response = _report(slug, year, number)
+    grant, municipality, response = _report(slug, year, number, Action.READ_RECEIPTS)
     _, submission = _submission(response, n)
     pdf = receipts.receipt_pdf(grant, municipality, submission, _language())
     return Response(pdf, mimetype="application/pdf", headers={

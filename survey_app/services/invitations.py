@@ -246,9 +246,12 @@ def _deliver(job: _Job, grant: Grant, recipient: Recipient, summary: Summary) ->
     summary.sent += 1
 
 
-def _run(job: _Job, grants: list[Grant], summary: Summary) -> Summary:
+def _run(job: _Job, grants: list[Grant], summary: Summary,
+         user_id: int | None = None) -> Summary:
+    """Each recipient of these grants (only `user_id`'s, if given) told once."""
     for grant in grants:
-        recipients = sync_recipients(grant)
+        recipients = [r for r in sync_recipients(grant)
+                      if user_id is None or r.user_id == user_id]
         claimed = _claimed_ids(recipients, job.step)
         for recipient in recipients:
             if recipient.id in claimed:
@@ -268,6 +271,18 @@ def send_invitations(round_: Round, base_url: str, now: dt.datetime) -> Summary:
     """Invite every recipient of every grant not opted out, once each."""
     return _run(_Job("invitation", INVITATION_STEP, base_url, now), _active_grants(round_),
                 Summary())
+
+
+def invite_coordinator(user: User, base_url: str, now: dt.datetime) -> Summary:
+    """Invite one coordinator (an account an admin has just made) to the grants of their
+    municipalities in every round open for reporting now, as `send_invitations` would:
+    once each, nobody else of the grant told again."""
+    grants = db.session.scalars(sa.select(Grant).join(Round).where(
+        Grant.municipality_number.in_(sorted(user.municipality_numbers)),
+        Grant.status != GrantStatus.OPTED_OUT, Round.opens_on <= now.date())
+        .order_by(Grant.round_id, Grant.municipality_number)).all()
+    return _run(_Job("invitation", INVITATION_STEP, base_url, now),
+                [g for g in grants if now.date() <= g.round.grace_ends], Summary(), user.id)
 
 
 def due_step(round_: Round, today: dt.date) -> int | None:

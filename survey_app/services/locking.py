@@ -10,6 +10,7 @@ busy timeout).
 
 from __future__ import annotations
 
+import functools
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -26,20 +27,8 @@ def _postgresql() -> bool:
 def lock(model: type[Row], row_id: int) -> Row | None:
     """Lock the row within the current transaction and return it as it is now (its
     columns read by the locking statement, its relationships on first use)."""
-    key = model.__table__.c.id
-    if _postgresql():
-        # One round trip, and no new row version: the no-op UPDATE would write one (and
-        # touch an `onupdate` column such as grants.updated_at). `of` keeps the lock on
-        # this table when the model eager-loads others (a grant joins its round).
-        found = db.session.scalar(
-            sa.select(model).where(key == row_id).with_for_update(of=model)
-            .execution_options(populate_existing=True))
-    else:
-        # The no-op UPDATE takes the write lock and RETURNING reads the row in the same
-        # statement (SQLite 3.35+).
-        found = db.session.scalar(
-            sa.update(model).where(key == row_id).values(id=key).returning(model)
-            .execution_options(populate_existing=True, synchronize_session=False))
+    found = db.session.scalar(_lock_statement(model, _postgresql()),  # type: ignore[arg-type]
+                              {"row_id": row_id})
     if found is not None:
         # A collection read before the lock (a report's submissions) may be stale now.
         state = sa.inspect(found)
@@ -47,6 +36,24 @@ def lock(model: type[Row], row_id: int) -> Row | None:
         if loaded:
             db.session.expire(found, loaded)
     return found
+
+
+@functools.cache
+def _lock_statement(model: type[Row], postgresql: bool) -> sa.Executable:
+    """The statement that locks and reads one row of `model` (`row_id`), built once per
+    model: it runs on every save and submit."""
+    key = model.__table__.c.id
+    row_id = sa.bindparam("row_id", type_=sa.Integer)
+    if postgresql:
+        # One round trip, and no new row version: the no-op UPDATE would write one (and
+        # touch an `onupdate` column such as grants.updated_at). `of` keeps the lock on
+        # this table when the model eager-loads others (a grant joins its round).
+        return (sa.select(model).where(key == row_id).with_for_update(of=model)
+                .execution_options(populate_existing=True))
+    # The no-op UPDATE takes the write lock and RETURNING reads the row in the same
+    # statement (SQLite 3.35+).
+    return (sa.update(model).where(key == row_id).values(id=key).returning(model)
+            .execution_options(populate_existing=True, synchronize_session=False))
 
 
 def locked(model: type[Row], row_id: int) -> Row:

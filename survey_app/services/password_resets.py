@@ -51,6 +51,10 @@ def _why_no_mail(user: User | None, now: dt.datetime) -> str | None:
         return "inactive"
     if not user.password_hash:  # signs in through a provider only: nothing to reset
         return "no-password"
+    from survey_app.auth.totp import password_allowed  # (auth imports the services)
+
+    if not password_allowed(user):  # PASSWORD_SIGN_IN: only break-glass admins use one
+        return "no-password-sign-in"
     recent = db.session.scalar(sa.select(sa.func.count(PasswordReset.id)).where(
         PasswordReset.user_id == user.id,
         PasswordReset.created_at > now - dt.timedelta(hours=1)))

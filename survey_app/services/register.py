@@ -252,7 +252,11 @@ def no_register_reason(year: int, loaded: str) -> str:
 
 def in_year(year: int) -> sa.ColumnElement[bool]:
     """The register entries in force on 1 January ``year``."""
-    day = dt.date(year, 1, 1)
+    return in_force_on(dt.date(year, 1, 1))
+
+
+def in_force_on(day: dt.date | sa.BindParameter[dt.date]) -> sa.ColumnElement[bool]:
+    """The register entries in force on ``day`` (a date, or a parameter for one)."""
     return sa.and_(Municipality.valid_from <= day,
                    sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to > day))
 

@@ -13,6 +13,7 @@ else since, it is a conflict and nothing is overwritten. Saves of other pages me
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from survey_app.models import (
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import all_questionnaires
 from survey_app.services.locking import locked_row
-from survey_app.services.register import entry_of_grant, in_year
+from survey_app.services.register import entry_of_grant, in_force_on
 from survey_app.services.rounds import grant_context
 
 EDITABLE = (ResponseStatus.DRAFT, ResponseStatus.RETURNED)
@@ -81,19 +82,27 @@ def find_report(slug: str, year: int, number: str) -> FoundReport | None:
     every report request needs all three (three round trips before, on the busiest path)."""
     if not dt.MINYEAR <= year <= dt.MAXYEAR:  # no 1 January to look the register up on
         return None
-    row = db.session.execute(
+    row = db.session.execute(_report_query(), {
+        "slug": slug, "year": year, "number": number, "day": dt.date(year, 1, 1)}).first()
+    if row is None:
+        return None
+    return FoundReport(row[0], row[1], row[2])
+
+
+@functools.cache
+def _report_query() -> sa.Select[Grant, Municipality, Response]:
+    # Built once: the busiest query of the service, its construction a tenth of its cost.
+    day = sa.bindparam("day", type_=sa.Date)
+    return (
         sa.select(Grant, Municipality, Response)
         .join(Round, Grant.round_id == Round.id).join(Scheme, Round.scheme_id == Scheme.id)
         .outerjoin(Municipality, sa.and_(Municipality.number == Grant.municipality_number,
-                                         in_year(year)))
+                                         in_force_on(day)))
         .outerjoin(Response, Response.grant_id == Grant.id)
-        .where(Scheme.slug == slug, Round.year == year, Grant.municipality_number == number)
+        .where(Scheme.slug == sa.bindparam("slug"), Round.year == sa.bindparam("year"),
+               Grant.municipality_number == sa.bindparam("number"))
         .options(so.contains_eager(Grant.round).contains_eager(Round.scheme))
-        .limit(1)).first()
-    if row is None:
-        return None
-    grant, municipality, response = row
-    return FoundReport(grant, municipality, response)
+        .limit(1))
 
 
 def municipality_of(grant: Grant) -> Municipality | None:

@@ -199,6 +199,8 @@ class Server:
         instance.mkdir(exist_ok=True)
         return {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": SECRET_KEY,
                 "APP_ENV": "production", "MAIL_BACKEND": "outbox",
+                # The coordinators sign in with passwords (production: providers only).
+                "PASSWORD_SIGN_IN": "all",
                 "INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
 
     def start(self, timeout: float = 60) -> None:
