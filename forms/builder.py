@@ -747,10 +747,35 @@ def _choice_label(question: Question, code: object, language: str) -> str:
     return str(code)
 
 
+def _is_year(question: Question) -> bool:
+    """A whole-number question asking for a year (``funded_from_year``): 2018, never 2 018."""
+    return question.type == "integer" and (question.id == "year" or question.id.endswith("_year"))
+
+
+def _format_scale(question: Question, value: int, language: str) -> str | None:
+    """A scale point with the words the questionnaire gives it: "5 – I svært stor grad", or a
+    point between the ends placed on the scale, never a bare "4"; None without words."""
+    low, high = scale_bounds(question)
+    ends = {low: question.options.get("min_label"), high: question.options.get("max_label")}
+    if ends.get(value):
+        return f"{value} – {render_text(ends[value], language, {})}"
+    if question.type == "matrix" or not (ends[low] and ends[high]) or not low < value < high:
+        return None
+    return message(Msg.FORM_SCALE_POINT, language, value=value, low=low, high=high,
+                   low_label=render_text(ends[low], language, {}),
+                   high_label=render_text(ends[high], language, {}))
+
+
 def _format_number(question: Question, value: Decimal | int, language: str) -> str:
     kind = question.options.get("format") if question.type == "computed" else question.type
     if kind == "amount":
         return format_amount(value, language)
+    worded = _format_scale(question, value, language) \
+        if isinstance(value, int) and kind in ("scale", "matrix") else None
+    if worded is not None:
+        return worded
+    if isinstance(value, int) and _is_year(question):
+        return str(value)
     # An int has no places to show ("f" would add six); a Decimal shows the ones it has.
     shown = f"{value:,}" if isinstance(value, int) else f"{value:,f}"
     text = shown.replace(",", "\u00a0").replace(".", ",")

@@ -106,6 +106,7 @@ class Msg(StrEnum):
     FORM_YES = "form.yes"
     FORM_NO = "form.no"
     FORM_DONT_KNOW = "form.dont_know"
+    FORM_SCALE_POINT = "form.scale_point"
     FORM_CHOOSE = "form.choose"
     FORM_ADD_ROW = "form.add_row"
     FORM_REMOVE_ROW = "form.remove_row"
@@ -537,6 +538,14 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
     Msg.FORM_YES: {"nb": "Ja", "nn": "Ja", "en": "Yes"},
     Msg.FORM_NO: {"nb": "Nei", "nn": "Nei", "en": "No"},
     Msg.FORM_DONT_KNOW: {"nb": "Vet ikke", "nn": "Veit ikkje", "en": "Don't know"},
+    Msg.FORM_SCALE_POINT: {
+        "nb": "{value} på skalaen {low}–{high}, der {low} er «{low_label}» og {high} er "
+              "«{high_label}»",
+        "nn": "{value} på skalaen {low}–{high}, der {low} er «{low_label}» og {high} er "
+              "«{high_label}»",
+        "en": "{value} on the scale {low}–{high}, where {low} is “{low_label}” and {high} is "
+              "“{high_label}”",
+    },
     Msg.FORM_CHOOSE: {"nb": "Velg …", "nn": "Vel …", "en": "Choose …"},
     Msg.FORM_ADD_ROW: {"nb": "Legg til rad", "nn": "Legg til rad", "en": "Add row"},
     Msg.FORM_REMOVE_ROW: {

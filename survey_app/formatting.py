@@ -31,12 +31,26 @@ def date(value: Any) -> str:
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-def oslo_time(value: dt.datetime | None) -> str:
-    """A stored time (naive UTC) as Norwegian clocks showed it: ``dd.mm.åååå kl. tt:mm``."""
+def _in_oslo(value: dt.datetime | str) -> dt.datetime:
+    """Stored times are naive UTC (models.utcnow), or ISO text of one in a draft's JSON; an
+    aware one is converted as it is."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(OSLO)
+
+
+def oslo_time(value: dt.datetime | str | None, seconds: bool = False) -> str:
+    """A stored time as Norwegian clocks showed it: ``dd.mm.åååå kl. tt:mm`` (summer time
+    included), with ``:ss`` where the order of events within a minute matters (logs)."""
     if value is None:
         return ""
-    local = value.replace(tzinfo=dt.UTC).astimezone(OSLO)
-    return local.strftime("%d.%m.%Y kl. %H:%M")
+    return _in_oslo(value).strftime("%d.%m.%Y kl. %H:%M" + (":%S" if seconds else ""))
+
+
+def oslo_date(value: dt.datetime | None) -> str:
+    """A stored time as the Norwegian calendar day it happened on: ``dd.mm.åååå``."""
+    return _in_oslo(value).strftime("%d.%m.%Y") if value is not None else ""
 
 
 def reject_key(mapping: dict[str, Any], key: str) -> dict[str, Any]:
@@ -49,3 +63,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(kroner)
     app.add_template_filter(date)
     app.add_template_filter(oslo_time)
+    app.add_template_filter(oslo_date)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session, url_for
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
@@ -59,9 +61,30 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _opens_with_get(path: str) -> bool:
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+    except HTTPException:  # MethodNotAllowed (a form's post address), NotFound, a redirect
+        return False
+    return True
+
+
+def language_next() -> str:
+    """Where the language switch returns to: this page. A page shown in answer to a post
+    whose address only takes posts (a form with an error) returns to the page the form was
+    on, never to an address that answers 405."""
+    here = request.full_path if request.query_string else request.path
+    if request.method in ("GET", "HEAD") or _opens_with_get(request.path):
+        return here
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path and _opens_with_get(referrer.path):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("main.home")
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict[str, object]:
         language = str(get_locale())
         return {"current_language": language, "language_names": LANGUAGE_NAMES,
-                "ui": ui_texts(language)}
+                "ui": ui_texts(language), "language_next": language_next}

@@ -94,9 +94,10 @@ PART_LABELS = {
     "position-cut": _l("Reduced position"), "none": _l("No part (a question or a review)"),
     "undeclared": _l("Not declared (counted in full)"),
 }
-# Money back is "repaid" (nb/nn "Tilbakebetalt"), never "paid out" ("Utbetalt": a grant).
+# Money back is "repaid" (nb/nn "Tilbakebetalt"), never "paid out" ("Utbetalt": a grant); a
+# claim's own status beside "Claimed, not paid" is "Paid" (nb/nn "Betalt").
 CLAIM_STATUS_LABELS = {ClaimStatus.CLAIMED: _l("Claimed, not paid"),
-                       ClaimStatus.PAID: _l("Repaid"), ClaimStatus.CANCELLED: _l("Cancelled")}
+                       ClaimStatus.PAID: _l("Paid"), ClaimStatus.CANCELLED: _l("Cancelled")}
 
 
 def _language() -> str:
