@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test install install-dev translations system-test-deps lint serve bench
+.PHONY: run test install install-dev translations system-test-deps lint serve bench design screenshots
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,13 @@ test: install-dev system-test-deps lint
 # Rendering benchmarks, reported as ratios against a floor measured in the same run.
 bench: $(VENV)/.installed-dev translations
 	$(PY) bench/run.py
+
+# Designsystemet's CSS, vendored into survey_app/static/vendor/designsystemet (needs Node and
+# npm; only after changing the pinned version in design/package.json). run/test do not need it.
+design:
+	bash scripts/build-design.sh
+
+# A screenshot of every page type (nb and nn at 375 px, nb at 1 280 px) in screenshots/,
+# with an index.html to look at them all; needs the browser from system-test-deps.
+screenshots: $(VENV)/.installed-dev translations system-test-deps
+	$(PY) scripts/screenshots.py screenshots

@@ -23,7 +23,7 @@ from forms.model import Question, Questionnaire, Section
 
 MAX_ROWS_SHOWN = 100
 # The page form's buttons and hidden fields besides the answers.
-PAGE_CONTROLS = ("add_row", "remove_row", "version", "go")
+PAGE_CONTROLS = ("add_row", "remove_row", "version", "go", "was_hidden", "tilbake")
 SUMMARY, OVERVIEW = "#summary", "#overview"
 
 
@@ -78,6 +78,17 @@ def to_keep(section: Section, data: FormData, result: SectionResult) -> FormData
     kept = {k: storable(fields[k], v) for k, v in data.as_dict().items()
             if k in fields and not dropped(k)}
     return FormData({k: v for k, v in kept.items() if v})
+
+
+def revealed(form: Mapping[str, str], result: SectionResult) -> set[str]:
+    """Error keys of questions (or table cells) that were hidden when the respondent
+    posted (`was_hidden`: the page's hidden keys as rendered, kept current by
+    conditions.js) and that this post's answers reveal: shown as new, not as errors,
+    on this post. The page stays open (the result is not ok) and the summary still
+    checks them, so a forged field only spares one post its message."""
+    was = set(str(form.get("was_hidden", "")).split()[:5000])
+    return {key for key in result.errors
+            if (key in was or key.split("-", 1)[0] in was) and key not in result.hidden}
 
 
 def neighbour(questionnaire: Questionnaire, section: Section, step: int) -> str:

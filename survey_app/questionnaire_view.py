@@ -156,8 +156,8 @@ def _choice_markup(key: str, input_type: str, options: Options) -> Pieces:
     """Each radio or checkbox as (value, markup up to its state, markup after it): only
     `checked` and `aria-invalid` vary per request."""
     return tuple((value,
-                  Markup('\n    <div class="choice">\n      <input type="{}" id="{}" name="{}" '
-                         'value="{}"').format(input_type, id_, key, value),
+                  Markup('\n    <div class="choice">\n      <input class="ds-input" type="{}" '
+                         'id="{}" name="{}" value="{}"').format(input_type, id_, key, value),
                   Markup('>\n      <label for="{}">{}</label>\n    </div>').format(id_, label))
                  for id_, value, label in options)
 
@@ -198,3 +198,28 @@ def question_view(q: Question, t: Callable[[Any], str], language: str,
                 mode=INPUT_MODES.get(q.type, "text"), plain=q.type != "text",
                 short=q.type in SHORT)
     return view
+
+
+def problem_lines(section: Any, errors: Mapping[str, list[str]], anchors: Mapping[str, str],
+                  t: Callable[[Any], str]) -> list[tuple[str, str]]:
+    """The error summary's lines, in order: (the input's id, a text naming the question,
+    and in a table its row and column, before the message)."""
+    questions = {q.id: q for q in section.questions}
+    lines = []
+    for key, messages in errors.items():
+        owner, _, rest = key.partition("-")
+        question = questions.get(owner)
+        name = t(question.label) if question is not None else ""
+        if question is not None and rest and question.type == "group":
+            index, _, column_id = rest.partition("-")
+            column = next((c for c in question.columns if c.id == column_id), None)
+            if column is not None and index.isdigit():
+                name = gettext("%(table)s, row %(number)d, %(column)s", table=name,
+                               number=int(index) + 1, column=t(column.label))
+        elif question is not None and rest and question.type == "matrix":
+            row = next((r for r in question.rows if r.code == rest), None)
+            if row is not None:
+                name = f"{name}, {t(row.label)}"
+        for text in messages:
+            lines.append((anchors.get(key, key), f"{name}: {text}" if name else text))
+    return lines

@@ -100,7 +100,8 @@ def test_the_round_page_shows_the_grant_history(app, client, auth, users, runner
     page = client.get("/admin/runder/lavterskel-psykisk-helse/2022").get_data(as_text=True)
     assert "356" in page and "100\u00a0000\u00a0000\u00a0kr" in page  # 2022's register
     assert "opt-out of 3405 (forced: the round has no opt-out deadline)" in page
-    assert "allocated" in page
+    # 356 allocations and the changes the opt-out made: the newest hundred are shown.
+    assert re.search(r"De nyeste 100 av [\d\xa0]+ endringene", page)
 
 
 def test_an_unknown_round_is_404(client, auth, users):
@@ -115,3 +116,25 @@ def test_a_year_that_is_not_a_number_gets_one_message(app, client, auth, users):
     assert response.status_code == 400
     assert page.count('href="#year"') == 1 and "Skriv et helt tall" in page
     assert round_count(app) == 0
+
+
+def test_the_rounds_grants_page_25_at_a_time_and_sort_by_amount(app, client, auth, users):
+    """44 grants: two pages; the largest amount first when sorted by amount, descending."""
+    import re
+
+    from tests.review.test_work_queue import big_round
+
+    names = big_round(app)
+    auth.login(users["admin"])
+    url = "/admin/runder/lavterskel-psykisk-helse/2022"
+    first = client.get(url).get_data(as_text=True)
+    body = first.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert len(re.findall(r"<tr>", body)) == 25
+    assert "Side 1 av 2" in first
+    second = client.get(url, query_string={"side": "2"}).get_data(as_text=True)
+    assert len(re.findall(r"<tr>", second.split("<tbody>", 1)[1].split("</tbody>")[0])) == 19
+    by_amount = client.get(url, query_string={"sorter": "amount", "retning": "desc"})
+    rows = by_amount.get_data(as_text=True).split("<tbody>", 1)[1].split("</tbody>")[0]
+    largest = max(names, key=lambda n: list(names).index(n))  # amounts grow in that order
+    assert re.search(r'<th scope="row">(\d{4})</th>', rows).group(1) == largest
+    assert 'aria-sort="descending"' in by_amount.get_data(as_text=True)

@@ -354,3 +354,13 @@ def test_the_account_page_shows_two_step_sign_in_and_emergency_access(app, admin
     coordinator = user_id(app, users["coordinator"])
     page = admin.get(f"/admin/brukere/{coordinator}").get_data(as_text=True)
     assert "Nødtilgang" not in page
+
+
+def test_a_refused_new_account_titles_the_page_with_the_error_and_focuses_the_summary(
+        client, auth, users):
+    auth.login(users["admin"])
+    page = client.post("/admin/brukere/ny", data={"email": "ikke-en-adresse"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert "<title>Feil: Ny konto" in text
+    assert 'class="error-summary" role="alert" tabindex="-1" autofocus' in text

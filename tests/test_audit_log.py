@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -20,7 +21,8 @@ def test_auditor_filters_the_log_by_event_and_actor(client, auth, users, runner)
     for action in ("user.create", "access.denied", "user.sign-in", "register.import"):
         assert action in everything
     denied = client.get("/logg", query_string={"action": "access.denied"}).get_data(as_text=True)
-    assert users["coordinator"] in denied and "municipality 0301" in denied
+    assert users["coordinator"] in denied and "Kommune 0301" in denied
+    assert "Ble nektet en side eller en handling" in denied  # the event in words
     assert "user.create" not in denied.split("<tbody>")[1]
     mine = client.get("/logg", query_string={"actor": users["auditor"]}).get_data(as_text=True)
     assert "user.sign-in" in mine.split("<tbody>")[1]
@@ -34,7 +36,8 @@ def test_the_new_users_record_shows_what_was_created(client, auth, users, runner
                         "--office", "Vestland"])
     auth.login(users["admin"])
     page = client.get("/logg", query_string={"action": "user.create"}).get_data(as_text=True)
-    assert "ny@sf.no" in page and "vestland" in page and "system" in page
+    assert "ny@sf.no" in page and "vestland" in page and "Tjenesten, automatisk" in page
+    assert "Opprettet en konto" in page and "<code>user.create</code>" in page
 
 
 OSLO_COORDINATOR = "koord@oslo.kommune.no"
@@ -43,10 +46,11 @@ REPORTS = "/rapporter/lavterskel-psykisk-helse/2022"
 
 
 def rows_of(page: str) -> set[tuple[str, str, str]]:
-    """(who, event, object) of each row of the log's table."""
+    """(who, event, object) of each row of the log's table, as recorded (the row's
+    `data-record`; the cells show them in words)."""
     body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return set(re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>",
-                          body))
+    return {tuple(html.unescape(r).split("|", 2))  # type: ignore[misc]
+            for r in re.findall(r'<tr data-record="([^"]*)"', body)}
 
 
 @pytest.fixture
@@ -145,3 +149,22 @@ def test_the_events_of_a_round_are_every_offices_unless_another_offices_staff_ma
                            .values(office=None))
         db.session.commit()
     assert rows_of(client.get("/logg").get_data(as_text=True)) == set()
+
+
+def test_every_action_the_service_records_has_words_in_the_log():
+    """An action added without words would show its code to the reader: name them all."""
+    import ast
+    import pathlib
+
+    from survey_app.audit_words import ACTIONS
+    recorded: set[str] = set()
+    for path in pathlib.Path("survey_app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and node.args and getattr(
+                    node.func, "attr", getattr(node.func, "id", "")) == "record":
+                recorded.update(c.value for c in ast.walk(node.args[0])
+                                if isinstance(c, ast.Constant) and isinstance(c.value, str))
+    recorded = {a for a in recorded if "." in a and not a.endswith("-")}
+    recorded |= {"user.password-reset-opened", "user.password-reset-refused"}  # an f-string
+    assert len(recorded) > 50
+    assert sorted(recorded - ACTIONS.keys()) == []

@@ -63,7 +63,7 @@ def test_an_invalid_amount_shows_the_error_summary_linking_to_the_field(reviewer
     assert response.status_code == 200
     assert 'class="error-summary" role="alert"' in page
     assert "Det er et problem" in page
-    assert '<a href="#received">«12abc» er ikke et beløp.' in page
+    assert "<a href=\"#received\">Mottatt tilskudd: «12abc» er ikke et beløp." in page
     assert 'id="received" name="received" type="text" value="12abc"' in page
     assert 'aria-invalid="true"' in page
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +26,7 @@ from survey_app.access import Action, requires
 from survey_app.admin.views import bp
 from survey_app.extensions import db
 from survey_app.form_fields import DateField, KronerField
+from survey_app.listing import Listing
 from survey_app.lookups import round_or_404
 from survey_app.models import Grant, GrantEvent, Round, Scheme
 from survey_app.services import grants, rounds
@@ -148,14 +150,27 @@ def _year_refusal(refusal: YearRefusal) -> str:
              "%(year)s.", first=refusal.first_year, year=refusal.year)
 
 
+# The grant history on the round's page: the newest changes (the grant_events table keeps all).
+HISTORY_ROWS = 100
+GRANT_SORTS: dict[str, Callable[[Grant], Any]] = {
+    "number": lambda g: g.municipality_number, "amount": lambda g: g.amount,
+    "status": lambda g: g.status}
+
+
 def _grant_tables(found: Round) -> dict[str, object]:
     numbering = grants.Numbering.for_year(found.year)
     rows = grants.grants_of(found)
+    listing = Listing.from_args(request.args, list(GRANT_SORTS), "number")
     events = db.session.execute(
         sa.select(GrantEvent, Grant.municipality_number).join(Grant)
-        .where(Grant.round_id == found.id).order_by(GrantEvent.id.desc())).all()
-    return {"grants": rows, "names": {g.municipality_number: numbering.name(
-        g.municipality_number) for g in rows}, "events": events,
+        .where(Grant.round_id == found.id).order_by(GrantEvent.id.desc())
+        .limit(HISTORY_ROWS)).all()
+    event_count = db.session.scalar(
+        sa.select(sa.func.count(GrantEvent.id)).join(Grant).where(Grant.round_id == found.id))
+    return {"grants": rows, "page": listing.page_of(rows, GRANT_SORTS),
+            "names": {g.municipality_number: numbering.name(
+                g.municipality_number) for g in rows}, "events": events,
+            "event_count": event_count,
         "total": sum(g.amount for g in rows),
         "paid_total": sum(g.paid_amount or 0 for g in rows),
         "paid_count": sum(1 for g in rows if g.paid_on is not None)}

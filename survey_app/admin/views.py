@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from survey_app import sessions
 from survey_app.access import Action, requires
+from survey_app.audit_words import action_words, object_words
 from survey_app.extensions import db
 from survey_app.mail import mail_counts
 from survey_app.models import AuditEvent, Municipality, User, UserSession
@@ -20,6 +21,8 @@ from survey_app.services import users as user_service
 from survey_app.services.audit_log import visible_to
 
 bp = Blueprint("admin", __name__)
+bp.add_app_template_filter(action_words)
+bp.add_app_template_filter(object_words)
 PAGE_SIZE = 100
 
 

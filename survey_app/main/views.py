@@ -24,6 +24,8 @@ from survey_app.access import (
 from survey_app.extensions import db
 from survey_app.models import Municipality, Role
 from survey_app.offices import OFFICES, office_name
+from survey_app.review.queue import work_queue
+from survey_app.services import coordinator_reports
 from survey_app.services.register import (
     RegisterSelection,
     current_entry,
@@ -66,8 +68,11 @@ def home() -> Response:
 def my_reports() -> str:
     numbers = sorted(current_user.municipality_numbers)
     municipalities = [m for m in (current_entry(n) for n in numbers) if m is not None]
+    reports = reports_of(numbers)
     return render_template("main/my_reports.html", municipalities=municipalities,
-                           reports=reports_of(numbers))
+                           reports=reports,
+                           split=coordinator_reports.split(reports,
+                                                           coordinator_reports.oslo_today()))
 
 
 def _scoped_municipalities(year: int) -> tuple[list[Municipality], RegisterSelection]:
@@ -84,7 +89,8 @@ def review_home() -> str:
         sorted(municipalities, key=lambda m: (m.county_number, m.name)),
         key=lambda m: m.county_name)]
     return render_template("main/review_home.html", by_county=by_county,
-                           total=len(municipalities), year=year, selection=selection)
+                           total=len(municipalities), year=year, selection=selection,
+                           queues=work_queue(current_user, dt.date.today()))
 
 
 @bp.route("/revisjon")

@@ -29,7 +29,7 @@ from forms.messages import message
 from forms.model import Questionnaire, Section
 from survey_app import page_input
 from survey_app.access import Action, requires
-from survey_app.questionnaire_view import fixed_texts, section_fields
+from survey_app.questionnaire_view import fixed_texts, problem_lines, section_fields
 from survey_app.questionnaires import all_questionnaires
 
 bp = Blueprint("preview", __name__)
@@ -119,6 +119,8 @@ def section(qid: str, version: int, section_id: str) -> str:
         "preview/section.html", questionnaire=questionnaire, section=current, index=index,
         result=result, raw=data, rows=page_input.row_counts(current, data, added),
         errors=result.errors if result else {}, hidden=result.hidden if result else set(),
+        problems=problem_lines(current, result.errors, result.anchors,
+                               partial(_text, language)) if result else [],
         t=partial(_text, language), msg=partial(message, language=language),
         show=partial(format_answer, language=language), stored=_stored,
         options=partial(choice_options, language=language), show_conditions=True,

@@ -26,6 +26,7 @@ from forms.builder import (
     find_section,
     format_answer,
     hidden_keys,
+    input_id,
     render_text,
     validate_section,
 )
@@ -40,8 +41,8 @@ from survey_app.mail import deliver_after_response
 from survey_app.models import Grant, GrantStatus, Municipality, OutboxMail, Submission
 from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
-from survey_app.questionnaire_view import fixed_texts, section_fields
-from survey_app.report import resume, saving
+from survey_app.questionnaire_view import fixed_texts, problem_lines, section_fields
+from survey_app.report import resume, saving, tasks
 from survey_app.services import flags, receipts, responses
 from survey_app.services.authority import signer
 from survey_app.services.rounds import grant_context
@@ -102,7 +103,9 @@ def _whole_report(slug: str, year: int, number: str) -> dict[str, Any]:
 @bp.route("")
 @requires(Action.REPORT)
 def overview(slug: str, year: int, number: str) -> str:
-    return render_template("report/overview.html", **_whole_report(slug, year, number))
+    report = _whole_report(slug, year, number)
+    return render_template("report/overview.html", tasks=tasks.task_list(
+        report["questionnaire"], report["evaluation"], report["saved"]), **report)
 
 
 @bp.route("/side/<section_id>", methods=["GET", "POST"])
@@ -166,10 +169,18 @@ def _save(grant: Grant, municipality: Municipality, response: ReportResponse | N
     resume.forget(grant, section.id)
     target = page_input.next_target(request.form.get("go", ""), questionnaire, section,
                                     result, request.form)
+    if target is not None and request.form.get("go") == "next" and _back_to_summary():
+        target = page_input.SUMMARY  # opened by "Change" on the summary: back to it
     if target is None:
         return _page_view(grant, municipality, questionnaire, section, stored).render(
-            result=result, show_errors=True, saved=True)
+            result=result, show_errors=True, saved=True,
+            revealed=page_input.revealed(request.form, result))
     return redirect(_target_url(urls, target))
+
+
+def _back_to_summary() -> bool:
+    """Whether the page was opened from the summary's "Change" link (the only value)."""
+    return request.values.get("tilbake") == "oppsummering"
 
 
 def _page_view(grant: Grant, municipality: Municipality, questionnaire: Questionnaire,
@@ -206,14 +217,18 @@ class _PageView:
 
     def render(self, result: SectionResult, show_errors: bool, saved: bool = False,
                conflict: responses.Conflict | None = None, version: int | None = None,
-               data: FormData | None = None) -> str:
+               data: FormData | None = None, revealed: set[str] | None = None) -> str:
         data = data if data is not None else self.data
+        revealed = revealed or set()
+        errors = {k: v for k, v in result.errors.items()
+                  if k not in revealed} if show_errors else {}
         index = self.questionnaire.sections.index(self.section)
         texts = _texts(self.language, self.context)
         return render_template(
             "report/page.html", grant=self.grant, m=self.municipality,
             questionnaire=self.questionnaire, section=self.section, index=index,
-            result=result, raw=data, errors=result.errors if show_errors else {},
+            result=result, raw=data, errors=errors, revealed=revealed,
+            problems=problem_lines(self.section, errors, result.anchors, texts["t"]),
             hidden=result.hidden, rows=page_input.row_counts(self.section, data, self.added),
             saved=saved, conflict=conflict, urls=_urls(self.grant),
             conflict_answers=self._conflict_answers(conflict),
@@ -221,6 +236,7 @@ class _PageView:
             field_views=section_fields(self.questionnaire, self.section.id, self.language,
                                        self.context, show_conditions=False),
             fixed=fixed_texts(self.language), show_conditions=False,
+            back_to_summary=_back_to_summary(),
             notes=responses.review_notes(self.response), **texts)
 
     def _version(self) -> int:
@@ -253,7 +269,7 @@ def visibility(slug: str, year: int, number: str, section_id: str) -> Response:
 @requires(Action.REPORT)
 def summary(slug: str, year: int, number: str) -> str:
     report = _whole_report(slug, year, number)
-    return render_template("report/summary.html", key=secrets.token_urlsafe(24),
+    return render_template("report/summary.html", key=secrets.token_urlsafe(24), anchor=input_id,
                            late=responses.is_late(report["grant"], utcnow()), **report)
 
 

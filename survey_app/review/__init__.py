@@ -1,4 +1,5 @@
 """The reviewers' pages: tracking the rounds within their scope."""
 
-# Each adds its pages to the review blueprint: the claim process and its letters, the dashboard.
-from survey_app.review import claims, dashboard  # noqa: F401
+# Each adds its pages to the review blueprint: the claim process and its letters, the dashboard,
+# and the words the case page uses for a flag.
+from survey_app.review import claims, dashboard, flag_words  # noqa: F401

@@ -66,6 +66,20 @@ def _anchor(day: dt.date, start: dt.date, end: dt.date) -> str:
     return "start" if day == start else ("end" if day == end else "middle")
 
 
+# A date label is about 40 units wide at the chart's font size; closer labels would overlap.
+TICK_GAP = 48
+
+
+def _spaced_ticks(ticks: list[tuple[float, str, str]],
+                  deadline_x: float) -> list[tuple[float, str, str]]:
+    """The deadline's label always, the others only where they do not run into a kept one."""
+    kept = [t for t in ticks if t[0] == deadline_x]
+    for tick in ticks:
+        if tick not in kept and all(abs(tick[0] - k[0]) >= TICK_GAP for k in kept):
+            kept.append(tick)
+    return sorted(kept)
+
+
 def line_chart(timeline: Timeline) -> LineChart | None:
     """None when there is nothing to draw (no grants granted)."""
     if not timeline.points or not timeline.granted:
@@ -78,8 +92,9 @@ def line_chart(timeline: Timeline) -> LineChart | None:
         width=WIDTH, height=HEIGHT, left=LEFT, top=TOP, right=RIGHT, bottom=BOTTOM,
         line=" ".join(f"{x},{y}" for x, y in dots), dots=dots,
         y_ticks=[(_y(p), f"{p}\u00a0%") for p in (0, 25, 50, 75, 100)],
-        x_ticks=[(_x(day, start, span), day.strftime("%d.%m."), _anchor(day, start, end))
-                 for day in sorted(ends)],
+        x_ticks=_spaced_ticks([(_x(day, start, span), day.strftime("%d.%m."),
+                                _anchor(day, start, end)) for day in sorted(ends)],
+                              _x(timeline.deadline, start, span)),
         deadline_x=_x(timeline.deadline, start, span))
 
 

@@ -6,8 +6,9 @@ or has enforced access to the one municipality of a case, so nothing here checks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -81,6 +82,20 @@ class FlagFilter:
                 and (not self.status or flag.status == self.status)
                 and (not self.rule or flag.rule_id == self.rule)
                 and (self.min_ore is None or flag.amount_ore >= self.min_ore))
+
+
+def flag_sort_keys(language: str,
+                   status_labels: Mapping[str, str]) -> dict[str, Callable[[FlagRow], Any]]:
+    """The columns the flag list sorts by (listing.Listing), each a key of a row."""
+    return {
+        "municipality": lambda r: (r.municipality.display_name.casefold(), r.flag.rule_id),
+        "number": lambda r: (r.municipality.number, r.flag.rule_id),
+        "rule": lambda r: (text_in(r.flag.explanation.get("title"), language).casefold(),
+                           r.municipality.number),
+        "amount": lambda r: r.flag.amount_ore,
+        "status": lambda r: (status_labels.get(r.flag.status, r.flag.status).casefold(),
+                             r.municipality.number),
+    }
 
 
 def flag_rows(round_: Round, municipalities: Iterable[Municipality]) -> list[FlagRow]:

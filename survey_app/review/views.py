@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from forms.money import format_amount, from_ore
 from survey_app.access import Action, can, enforce, requires
 from survey_app.extensions import db
+from survey_app.listing import Listing
 from survey_app.lookups import grant_or_404, round_or_404
 from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, User
 from survey_app.review import forms as decision_forms
@@ -69,9 +70,26 @@ def round_tracking(slug: str, year: int) -> str:
     round_ = round_or_404(slug, year)
     states = tracking.grant_states(round_, tracking.scoped_municipalities(round_, current_user))
     state, county = request.args.get("state", ""), request.args.get("county", "")
+    office = request.args.get("office", "")
+    shown = [s for s in tracking.filter_states(states, state, county)
+             if not office or s.office == office]
+    listing = Listing.from_args(request.args, list(GRANT_SORT_KEYS), "number")
     return render_template(
         "review/round.html", round=round_, rates=tracking.response_rates(states),
-        shown=tracking.filter_states(states, state, county), state=state, county=county)
+        shown=shown, page=listing.page_of(shown, GRANT_SORT_KEYS), state=state, county=county,
+        office=office, offices=sorted({s.office for s in states if s.office}))
+
+
+# The columns the round's grant list sorts by (listing.Listing).
+GRANT_SORT_KEYS: dict[str, Callable[[tracking.GrantState], Any]] = {
+    "number": lambda s: s.number,
+    "municipality": lambda s: (s.name.casefold(), s.number),
+    "county": lambda s: (s.county_name.casefold(), s.number),
+    "office": lambda s: (s.office, s.number),
+    "amount": lambda s: s.amount,
+    "status": lambda s: (list(State).index(s.state), s.number),
+    "submitted": lambda s: s.submitted_at,
+}
 
 
 # ---- flags and cases (issue 5): lists, the case page, decisions, claim letters -------------
@@ -134,8 +152,12 @@ def flags(slug: str, year: int) -> str:
     rows = pages.flag_rows(round_, tracking.scoped_municipalities(round_, current_user))
     chosen = pages.FlagFilter.from_args(request.args, _language())
     shown = [r for r in rows if chosen.admits(r)]
+    language = _language()
+    keys = pages.flag_sort_keys(language, {k: str(v) for k, v in FLAG_STATUS_LABELS.items()})
+    listing = Listing.from_args(request.args, list(keys), "municipality")
     claims = pages.claim_rows(round_, tracking.scoped_municipalities(round_, current_user))
     return render_template("review/flags.html", round=round_, rows=rows, shown=shown,
+                           page=listing.page_of(shown, keys),
                            chosen=chosen, total_ore=pages.total_ore(round_, shown),
                            claims=claims, claim_totals=pages.claim_totals(claims))
 

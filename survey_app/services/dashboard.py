@@ -511,6 +511,7 @@ class Timeline:
     granted: int
     deadline: dt.date
     step_days: int  # 1: a point a day; 7: a point a week
+    later: int = 0  # first submissions after the last point, not drawn (LATE_WINDOW)
 
 
 def local_day(value: dt.datetime) -> dt.date:
@@ -527,14 +528,21 @@ def timeline_days(start: dt.date, end: dt.date, deadline: dt.date) -> tuple[list
     return sorted(days), step
 
 
+# How far past the reporting period (deadline and grace days) the chart runs to show late
+# reports. Our choice: a report sent a year later would squeeze the period into a sliver.
+LATE_WINDOW = dt.timedelta(days=31)
+
+
 def timeline(states: Sequence[GrantState], round_: Round, rates: RateTable) -> Timeline:
     """Cumulative first submissions from the first one (the round's opening while there
-    is none: weeks of zeros before anyone reports say nothing) to the deadline, or to the
-    last submission when that came after it."""
+    is none: weeks of zeros before anyone reports say nothing) to the end of the reporting
+    period, or to the last submission when that came after it, up to LATE_WINDOW later;
+    reports after that are counted in `later`, not drawn."""
     submitted = sorted(local_day(s.submitted_at) for s in states
                        if s.reported and s.submitted_at is not None)
+    period_end = round_.deadline + dt.timedelta(days=round_.grace_days)
     start = min(submitted[0], round_.deadline) if submitted else round_.opens_on
-    end = max([round_.deadline, *submitted[-1:]])
+    end = min(max([period_end, *submitted[-1:]]), period_end + LATE_WINDOW)
     days, step = timeline_days(start, end, round_.deadline)
     granted = rates.overall.granted
     points, before = [], 0
@@ -542,7 +550,7 @@ def timeline(states: Sequence[GrantState], round_: Round, rates: RateTable) -> T
         reported = bisect.bisect_right(submitted, day)
         points.append(Point(day, reported, reported - before, share(reported, granted)))
         before = reported
-    return Timeline(points, granted, round_.deadline, step)
+    return Timeline(points, granted, round_.deadline, step, later=len(submitted) - before)
 
 
 # ---- the dashboard --------------------------------------------------------------------------

@@ -62,6 +62,9 @@ def receipt_pdf(grant: Grant, municipality: Municipality, submission: Submission
         body = render_template(
             "report/receipt_pdf.html", grant=grant, m=municipality, submission=submission,
             language=language, sender=sender, authority=letter_config.authority_of(grant),
+            questionnaire_title=render_text(responses.questionnaire_version(
+                submission.questionnaire_id, submission.questionnaire_version).title, language,
+                grant_context(grant, municipality)),
             lines=receipt_lines(grant, submission, language, grant_context(grant, municipality)))
         document = render_template(
             "pdf/document.html", title=gettext("Receipt %(reference)s",

@@ -28,6 +28,7 @@ from forms.builder import find_section
 from forms.model import Questionnaire
 from survey_app import audit
 from survey_app.extensions import db
+from survey_app.formatting import OSLO
 from survey_app.models import (
     Grant,
     GrantStatus,
@@ -300,7 +301,10 @@ def reference(grant: Grant, number: int) -> str:
 
 
 def is_late(grant: Grant, now: dt.datetime) -> bool:
-    return now.date() > grant.round.deadline
+    """After the deadline's day in Norway: the deadline is a Norwegian calendar day and
+    `now` a UTC time (naive, as stored), so 00:30 in Oslo on the next day is late."""
+    aware = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    return aware.astimezone(OSLO).date() > grant.round.deadline
 
 
 @dataclass(frozen=True)

@@ -193,10 +193,40 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 
 
 def assert_no_violations(page: Page) -> None:
+    """axe-core finds nothing, and the page reflows (WCAG 1.4.10, which axe does not test)."""
     violations = run_axe(page)
     assert not violations, (
         f"{len(violations)} WCAG 2.1 A/AA violation(s) on {page.url}:\n"
         + describe_violations(violations))
+    assert_reflows(page)
+
+
+# --- reflow (WCAG 1.4.10) ----------------------------------------------------------------------
+
+# 320 CSS px is the width 1.4.10 names (1 280 px at 400 % zoom); 1 280 px a desktop window.
+REFLOW_WIDTHS = (320, 1280)
+SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
+# The outermost elements that stick out on the right, to say what to fix.
+WIDE_ELEMENTS = """() => Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+               && !(e.parentElement && e.parentElement.getBoundingClientRect().right
+                    > window.innerWidth + 1))
+  .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                   + ' ' + Math.round(e.getBoundingClientRect().width) + 'px')"""
+
+
+def assert_reflows(page: Page) -> None:
+    """No sideways scroll of the page at 320 and 1 280 CSS px (a table may scroll inside
+    its own box); the viewport is given back as it was."""
+    original = page.viewport_size or {"width": 1280, "height": 900}
+    try:
+        for width in REFLOW_WIDTHS:
+            page.set_viewport_size({"width": width, "height": original["height"]})
+            over = page.evaluate(SIDEWAYS)
+            assert over <= 0, (f"{page.url} scrolls sideways by {over} px at {width} px: "
+                               f"{page.evaluate(WIDE_ELEMENTS)}")
+    finally:
+        page.set_viewport_size(original)
 
 
 @pytest.fixture

@@ -62,7 +62,8 @@ def test_a_coordinator_fills_two_pages_leaves_comes_back_and_submits(
 
     auth.login(users["coordinator"])
     overview = client.get(REPORT).get_data(as_text=True)
-    assert f'href="{REPORT}/side/users"' in overview  # continue where they left off
+    # continue at the first page not completed yet (report.tasks)
+    assert f'id="continue" href="{REPORT}/side/importance"' in overview
     page = client.get(f"{REPORT}/side/services").get_data(as_text=True)
     assert "Lengre åpningstid og oppsøkende team." in page
     assert 'value="outreach" checked' in page

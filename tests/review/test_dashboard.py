@@ -7,6 +7,7 @@ which never reports. Lillehammer corrected its report once: only the correction 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -368,3 +369,27 @@ def test_matrices_groups_percentages_and_yes_no_are_summarised():
     assert (found["positions"].answered, found["positions"].rows) == (2, 3)
     assert dashboard.show(found["share_used"].mean, "percent") == f"62,8{NBSP}%"  # 62,75
     assert options(found["happy"]) == {"yes": (2, "66,7 %"), "no": (1, "33,3 %")}
+
+
+def test_a_report_a_year_late_does_not_squeeze_the_reporting_period(app, reports):
+    """The axis covers the reporting period and a month after it; a report sent long
+    after is counted as later, and the date labels never run into each other."""
+    from survey_app.review.dashboard import TICK_GAP, line_chart
+    from survey_app.services.rounds import find_round
+    from survey_app.services.tracking import response_rates
+
+    states = [state("1", dt.datetime(2023, 3, 10, 9)), state("2", dt.datetime(2023, 3, 30, 9)),
+              state("3", dt.datetime(2024, 3, 1, 9), late=True)]
+    with app.app_context():
+        round_ = find_round("lavterskel-psykisk-helse/2022")
+        line = dashboard.timeline(states, round_, response_rates(states))
+        period_end = round_.deadline + dt.timedelta(days=round_.grace_days)
+    assert line.points[-1].day == period_end + dashboard.LATE_WINDOW
+    assert line.points[-1].reported == 2 and line.later == 1
+    chart = line_chart(line)
+    assert chart is not None
+    xs = [x for x, _label, _anchor in chart.x_ticks]
+    assert all(b - a >= TICK_GAP for a, b in itertools.pairwise(xs))
+    assert chart.deadline_x in xs
+    # The deadline sits in the middle of the drawing, not squeezed against its left edge.
+    assert chart.deadline_x - chart.left > (chart.right - chart.left) / 4

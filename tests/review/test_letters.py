@@ -147,7 +147,7 @@ def test_a_reported_grant_reads_the_report_and_a_draft_says_it_is_one(app, users
                                     officer).reference
     client = signed_in(app, OFFICER)  # the reviewer's UI is bokmål
     page = client.get(f"/gjennomgang/krav/{reference}").get_data(as_text=True)
-    assert '<html lang="nb">' in page and '<article class="letter" lang="nn">' in page
+    assert '<html lang="nb"' in page and '<article class="letter" lang="nn">' in page
     letter = page.split('<article class="letter" lang="nn">', 1)[1]
     assert "Førehandsvarsel om krav om tilbakebetaling av tilskot" in letter
     assert "UTKAST – ikkje sendt" in letter

@@ -17,6 +17,11 @@
 
     function apply(hidden) {
       var ids = new Set(hidden);
+      // What the respondent sees now: a question shown here is no longer "new" on the post.
+      var seen = form.querySelector("input[name='was_hidden']");
+      if (seen) {
+        seen.value = hidden.join(" ");
+      }
       form.querySelectorAll("[data-question]").forEach(function (wrapper) {
         // `hidden` takes the question out of view, the tab order and the accessibility tree.
         wrapper.hidden = ids.has(wrapper.getAttribute("data-question"));
