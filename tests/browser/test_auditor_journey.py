@@ -79,7 +79,8 @@ def test_download_the_economy_report_open_it_and_find_it_in_the_log(
     event = page.get_by_role("row").filter(has_text=FILE_NAME).first
     expect(event).to_contain_text("export.download")
     expect(event).to_contain_text(AUDITOR.email)
-    expect(event).to_contain_text(f"round {SCHEME}/2022")
+    expect(event).to_contain_text(f"Runde {SCHEME}/2022")  # the object, in words
+    expect(event).to_contain_text("Lastet ned et uttrekk")
     assert_accessible(page)
 
 
