@@ -132,7 +132,20 @@ def questionnaire_title(questionnaire_id: str, version: int, language: str) -> s
     return title.get(language) or title.get("nb", questionnaire_id)
 
 
+def question_label(questionnaire_id: str, version: int, question_id: str,
+                   language: str) -> str:
+    """A question by its label (a comment names its question by id)."""
+    try:
+        question = responses.questionnaire_version(questionnaire_id, version).question(
+            question_id)
+    except LookupError:
+        question = None
+    if question is None:
+        return question_id
+    return question.label.get(language) or question.label.get("nb", question_id)
+
+
 @bp.context_processor
 def flag_words() -> dict[str, object]:
     return {"flag_figures": figures, "event_reason": event_reason, "event_actor": event_actor,
-            "questionnaire_title": questionnaire_title}
+            "questionnaire_title": questionnaire_title, "question_label": question_label}

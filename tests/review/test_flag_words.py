@@ -44,3 +44,15 @@ def test_nynorsk_reads_the_same_in_nynorsk(app, users, runner):
     visible = _DETAILS.sub("", _flag_sections(client.get(CASE).get_data(as_text=True)))
     assert "Teknisk grunnlag" in _flag_sections(client.get(CASE).get_data(as_text=True))
     assert "Tilskotet: 100\xa0000\xa0kr" in visible
+
+
+def test_a_comment_on_a_question_names_the_question_not_its_id(app, users, runner):
+    reported_round(app, users, runner)
+    client = reviewer_client(app, users)
+    assert client.post(f"{CASE}/retur", data={
+        "return-question_1": "used_amount",
+        "return-comment_1": "Stemmer dette?"}).status_code == 303
+    page = client.get(CASE).get_data(as_text=True)
+    comments = page[page.index("Stemmer dette?") - 400:page.index("Stemmer dette?")]
+    assert "used_amount:" not in comments
+    assert "brukt" in comments.lower()
