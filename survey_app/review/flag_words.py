@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from forms.model import Questionnaire
 from forms.money import format_amount
 from survey_app.models import FlagEvent
+from survey_app.review.pages import text_in
 from survey_app.review.views import bp
 from survey_app.services import responses
 
@@ -61,11 +62,11 @@ def _label(name: str, questionnaire: Questionnaire | None, language: str) -> str
     question = questionnaire.question(question_id) if questionnaire else None
     if question is None:
         return _("An answer that is no longer in the questionnaire")
-    label = question.label.get(language) or question.label.get("nb", question_id)
+    label = text_in(question.label, language) or question_id
     if column_id:
         column = next((c for c in question.columns if c.id == column_id), None)
         if column is not None:
-            label = f"{label}, {column.label.get(language) or column.label.get('nb', '')}"
+            label = f"{label}, {text_in(column.label, language)}"
     return label
 
 
@@ -129,7 +130,7 @@ def questionnaire_title(questionnaire_id: str, version: int, language: str) -> s
         title = responses.questionnaire_version(questionnaire_id, version).title
     except LookupError:
         return questionnaire_id
-    return title.get(language) or title.get("nb", questionnaire_id)
+    return text_in(title, language) or questionnaire_id
 
 
 def question_label(questionnaire_id: str, version: int, question_id: str,
@@ -142,7 +143,7 @@ def question_label(questionnaire_id: str, version: int, question_id: str,
         question = None
     if question is None:
         return question_id
-    return question.label.get(language) or question.label.get("nb", question_id)
+    return text_in(question.label, language) or question_id
 
 
 @bp.context_processor
