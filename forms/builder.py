@@ -60,9 +60,11 @@ class FieldError(Exception):
         self.params = params
         super().__init__(code.value)
 
-    def text(self, language: str = DEFAULT_LANGUAGE) -> str:
+    def text(self, language: str = DEFAULT_LANGUAGE,
+             context: Mapping[str, object] | None = None) -> str:
         # A parameter may be a questionnaire text (a choice's label): pick its language.
-        params = {key: render_text(value, language, {}) if isinstance(value, dict) else value
+        params = {key: render_text(value, language, context) if isinstance(value, dict)
+                  else value
                   for key, value in self.params.items()}
         return message(self.code, language, **params)
 
@@ -102,20 +104,44 @@ def format_value(name: str, value: object, language: str = DEFAULT_LANGUAGE) -> 
     return str(value)
 
 
-def render_text(text: Text | None, language: str, context: Mapping[str, object]) -> str:
-    """The text in the reader's language (bokmål when missing) with figures filled in.
+# What a known placeholder says where the text is shown without that figure (a dashboard
+# or an export over many municipalities: rounds.round_context has no grant amount and no
+# municipality): a neutral word, so that no `{municipality.name}` is ever shown raw.
+NEUTRAL_WORDS: dict[str, dict[str, str]] = {
+    "grant.amount": {"nb": "tilskuddet", "nn": "tilskotet", "en": "the grant"},
+    "grant.year": {"nb": "tilskuddsåret", "nn": "tilskotsåret", "en": "the grant year"},
+    "municipality.name": {"nb": "kommunen", "nn": "kommunen", "en": "the municipality"},
+    "municipality.number": {"nb": "kommunenummeret", "nn": "kommunenummeret",
+                            "en": "the municipality number"},
+    "round.year": {"nb": "rapporteringsåret", "nn": "rapporteringsåret",
+                   "en": "the reporting year"},
+    "round.deadline": {"nb": "fristen", "nn": "fristen", "en": "the deadline"},
+}
 
-    An unknown placeholder or one without a value stays visible rather than failing.
+
+def render_text(text: Text | None, language: str,
+                context: Mapping[str, object] | None = None) -> str:
+    """The text in the reader's language (bokmål when missing) with figures filled in:
+    the one function every shown questionnaire text goes through (labels, help, titles,
+    options, group columns, matrix rows, scale ends; pages, summary, receipt, PDF,
+    dashboard, exports).
+
+    A known placeholder without a value in ``context`` says its NEUTRAL_WORDS; an unknown
+    one stays visible rather than failing (the loader names it).
     """
     if not text:
         return ""
     template = text.get(language) or text.get(DEFAULT_LANGUAGE, "")
+    figures = context or {}
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in CONTEXT_NAMES or context.get(name) is None:
+        if name not in CONTEXT_NAMES:
             return match.group(0)
-        return format_value(name, context[name], language)
+        if figures.get(name) is None:
+            words = NEUTRAL_WORDS.get(name, {})
+            return words.get(language) or words.get(DEFAULT_LANGUAGE) or match.group(0)
+        return format_value(name, figures[name], language)
 
     return _PLACEHOLDER.sub(fill, template)
 
@@ -563,7 +589,7 @@ def _check_answer(run: _Run, question: Question, key: str, value: object,
                   values: dict[str, object], problem: FieldError | None) -> object:
     """Required and validation rules for one visible answered value; returns the value."""
     if problem is not None:
-        run.error(question, key, problem.text(run.language))
+        run.error(question, key, problem.text(run.language, run.context))
         return None
     if _is_empty(value):
         if question.required:
@@ -598,7 +624,7 @@ def _hide(run: _Run, question: Question, key: str, values: Mapping[str, object])
 
 def _check_matrix(run: _Run, question: Question, field: QuestionField) -> object:
     for key, problem in field.problems.items():
-        run.error(question, key, problem.text(run.language))
+        run.error(question, key, problem.text(run.language, run.context))
     answers = field.data or {}
     if question.required and not field.problems:
         for row in question.rows:
@@ -740,10 +766,14 @@ def depends_on_page(question: Question, section: Section) -> bool:
 # ---- showing answers -------------------------------------------------------------------------
 
 
-def _choice_label(question: Question, code: object, language: str) -> str:
+Context = Mapping[str, object] | None  # the figures texts are rendered with (render_text)
+
+
+def _choice_label(question: Question, code: object, language: str,
+                  context: Context = None) -> str:
     for choice in (*question.choices, *question.rows):
         if choice.code == code:
-            return render_text(choice.label, language, {})
+            return render_text(choice.label, language, context)
     return str(code)
 
 
@@ -752,25 +782,27 @@ def _is_year(question: Question) -> bool:
     return question.type == "integer" and (question.id == "year" or question.id.endswith("_year"))
 
 
-def _format_scale(question: Question, value: int, language: str) -> str | None:
+def _format_scale(question: Question, value: int, language: str,
+                  context: Context = None) -> str | None:
     """A scale point with the words the questionnaire gives it: "5 – I svært stor grad", or a
     point between the ends placed on the scale, never a bare "4"; None without words."""
     low, high = scale_bounds(question)
     ends = {low: question.options.get("min_label"), high: question.options.get("max_label")}
     if ends.get(value):
-        return f"{value} – {render_text(ends[value], language, {})}"
+        return f"{value} – {render_text(ends[value], language, context)}"
     if question.type == "matrix" or not (ends[low] and ends[high]) or not low < value < high:
         return None
     return message(Msg.FORM_SCALE_POINT, language, value=value, low=low, high=high,
-                   low_label=render_text(ends[low], language, {}),
-                   high_label=render_text(ends[high], language, {}))
+                   low_label=render_text(ends[low], language, context),
+                   high_label=render_text(ends[high], language, context))
 
 
-def _format_number(question: Question, value: Decimal | int, language: str) -> str:
+def _format_number(question: Question, value: Decimal | int, language: str,
+                   context: Context = None) -> str:
     kind = question.options.get("format") if question.type == "computed" else question.type
     if kind == "amount":
         return format_amount(value, language)
-    worded = _format_scale(question, value, language) \
+    worded = _format_scale(question, value, language, context) \
         if isinstance(value, int) and kind in ("scale", "matrix") else None
     if worded is not None:
         return worded
@@ -782,20 +814,23 @@ def _format_number(question: Question, value: Decimal | int, language: str) -> s
     return f"{text}\u00a0%" if kind == "percent" else text
 
 
-def _format_list(question: Question, value: list[Any], language: str) -> str:
+def _format_list(question: Question, value: list[Any], language: str,
+                 context: Context = None) -> str:
     if question.type != "group":
-        return ", ".join(_choice_label(question, code, language) for code in value)
+        return ", ".join(_choice_label(question, code, language, context) for code in value)
     rows = []
     for row in value:
-        cells = [f"{render_text(c.label, language, {})}: "
-                 f"{format_answer(c, row.get(c.id), language)}"
+        cells = [f"{render_text(c.label, language, context)}: "
+                 f"{format_answer(c, row.get(c.id), language, context)}"
                  for c in question.columns if c.id in row]
         rows.append("; ".join(cells))
     return " | ".join(rows) if rows else "–"
 
 
-def format_answer(question: Question, value: object, language: str = DEFAULT_LANGUAGE) -> str:
-    """An answer as a reader sees it: kroner, dd.mm.åååå, choice labels, Ja/Nei."""
+def format_answer(question: Question, value: object, language: str = DEFAULT_LANGUAGE,
+                  context: Context = None) -> str:
+    """An answer as a reader sees it: kroner, dd.mm.åååå, choice labels, Ja/Nei; the
+    questionnaire's texts in it (choices, group columns) rendered with ``context``."""
     if value is None:
         return "–"
     if value == DONT_KNOW:
@@ -803,33 +838,34 @@ def format_answer(question: Question, value: object, language: str = DEFAULT_LAN
     if isinstance(value, bool):
         return message(Msg.FORM_YES if value else Msg.FORM_NO, language)
     if isinstance(value, Decimal | int):
-        return _format_number(question, value, language)
+        return _format_number(question, value, language, context)
     if isinstance(value, dt.date):
         return format_value("", value)
     if isinstance(value, list):
-        return _format_list(question, value, language)
+        return _format_list(question, value, language, context)
     if isinstance(value, dict):
-        return "; ".join(f"{_choice_label(question, code, language)}: "
-                         f"{format_answer(question, point, language)}"
+        return "; ".join(f"{_choice_label(question, code, language, context)}: "
+                         f"{format_answer(question, point, language, context)}"
                          for code, point in value.items())
     if question.type == "single_choice":
-        return _choice_label(question, value, language)
+        return _choice_label(question, value, language, context)
     return str(value)
 
 
-def choice_options(question: Question, language: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+def choice_options(question: Question, language: str = DEFAULT_LANGUAGE,
+                   context: Context = None) -> list[tuple[str, str]]:
     """The (posted value, label) pairs of a choice, yes/no, scale or matrix question."""
     if question.type == "yes_no":
         return [("yes", message(Msg.FORM_YES, language)), ("no", message(Msg.FORM_NO, language))]
     if question.type not in ("scale", "matrix"):
-        return [(c.code, render_text(c.label, language, {})) for c in question.choices]
+        return [(c.code, render_text(c.label, language, context)) for c in question.choices]
     low, high = scale_bounds(question)
     ends = {low: question.options.get("min_label"), high: question.options.get("max_label")}
     pairs = []
     for point in range(low, high + 1):
         label = str(point)
         if ends.get(point):
-            label = f"{point} – {render_text(ends[point], language, {})}"
+            label = f"{point} – {render_text(ends[point], language, context)}"
         pairs.append((str(point), label))
     if question.options.get("dont_know"):
         pairs.append((DONT_KNOW, message(Msg.FORM_DONT_KNOW, language)))

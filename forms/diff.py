@@ -24,12 +24,12 @@ class Change:
 
 
 def _shown(questionnaire: Questionnaire, stored: Mapping[str, Any], key: str,
-           language: str) -> str:
+           language: str, context: Mapping[str, object]) -> str:
     question = questionnaire.question(key)
     if key not in stored or stored[key] is None or question is None:
         return ""
     typed = answers_from_json(questionnaire, {key: stored[key]})[key]
-    return format_answer(question, typed, language)
+    return format_answer(question, typed, language, context)
 
 
 def changes(old: tuple[Questionnaire, Mapping[str, Any]],
@@ -47,6 +47,6 @@ def changes(old: tuple[Questionnaire, Mapping[str, Any]],
         question = new_form.question(key) or old_form.question(key)
         assert question is not None
         found.append(Change(key, render_text(question.label, language, context),
-                            _shown(old_form, old_answers, key, language),
-                            _shown(new_form, new_answers, key, language)))
+                            _shown(old_form, old_answers, key, language, context),
+                            _shown(new_form, new_answers, key, language, context)))
     return found

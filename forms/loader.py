@@ -4,10 +4,13 @@ Stages, each small: parse the YAML (ruamel keeps positions), read the file's key
 each section and question while building the names an expression may use (only the
 questions before it, and the context), then check across versions of one questionnaire.
 Problems are collected, not raised one by one: an author fixes them all in one round.
+Before YAML reads a text, forms/source.py screens it (size, encoding, control characters,
+nesting, anchors and tags) and explains YAML's syntax errors as what to do.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import re
@@ -18,14 +21,16 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from forms import expressions as ex
+from forms import source as src
 from forms.messages import Msg, message
 from forms.model import (
     COMMON_KEYS,
     NOT_ANSWERED,
+    ROLES,
     TYPE_KEYS,
     Choice,
     Question,
@@ -38,11 +43,14 @@ from forms.model import (
 CONTEXT_NAMES = tuple(ex.CONTEXT_NAMES)
 ID = re.compile(r"[a-z][a-z0-9_]*")
 SLUG = re.compile(r"[a-z][a-z0-9-]*")
-FILE_KEYS = frozenset({"id", "version", "scheme", "title", "intro", "sections"})
+# `nynorsk_not_required`: the reason a form is in bokmål only (forms/check.py, README).
+FILE_KEYS = frozenset({"id", "version", "scheme", "title", "intro", "sections",
+                       "nynorsk_not_required"})
 SECTION_KEYS = frozenset({"id", "title", "intro", "show_if", "questions"})
 CHOICE_KEYS = frozenset({"code", "label", "exclusive"})
 VALIDATION_KEYS = frozenset({"rule", "message"})
 LANGUAGES = ("nb", "nn", "en")
+ROLE_TYPES = frozenset({"amount", "integer", "decimal"})  # and a computed number
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,8 @@ class Problem:
 class LoadResult:
     questionnaires: list[Questionnaire] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # What `check` prints but does not fail on (role_warnings); the service starts.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +91,8 @@ class Reader:
         self.path = path
         self.problems: list[Problem] = []
         self.ids: dict[str, int] = {}  # question id → line of first use
+        self.roles: dict[str, int] = {}  # role → line of the question declaring it
+        self.later: dict[str, int] = {}  # every question id of the file → its line (0-based)
 
     # -- positions and problems ----------------------------------------------------------
 
@@ -120,8 +132,11 @@ class Reader:
         allowed = set(allowed)
         for key in node:
             if key not in allowed:
-                self.problem(self.key_at(node, key), Msg.Q_UNKNOWN_KEY, key=key, where=where,
-                             allowed=", ".join(sorted(allowed)))
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=3, cutoff=0.6)
+                self.problem(self.key_at(node, key),
+                             Msg.Q_UNKNOWN_KEY_SUGGEST if close else Msg.Q_UNKNOWN_KEY,
+                             key=key, where=where, allowed=", ".join(sorted(allowed)),
+                             **({"suggestions": ", ".join(close)} if close else {}))
 
     def require(self, node: CommentedMap, keys: Iterable[str], where: str) -> bool:
         missing = [k for k in keys if k not in node]
@@ -146,7 +161,10 @@ class Reader:
         if texts is None:
             return None
         for language in texts:
-            if language not in LANGUAGES:
+            if language not in LANGUAGES and texts[language] is None:
+                # `{nb: Barn, unge og voksne}`: the part after a comma became a key
+                self.problem(self.key_at(texts, language), Msg.Q_TEXT_COMMA, text=language)
+            elif language not in LANGUAGES:
                 self.problem(self.key_at(texts, language), Msg.Q_UNKNOWN_LANGUAGE,
                              language=language)
         if not isinstance(texts.get("nb"), str) or not texts["nb"].strip():
@@ -188,11 +206,20 @@ class Reader:
         try:
             return ex.compile_expression(str(source), names, expect=expect)
         except ex.ExpressionError as error:
+            code, params = self._later_question(error, line)
             # On a one-line value the offset lands on the very character.
             self.problems.append(Problem(self.path, line + 1,
                                          column + 1 + int(quoted) + (error.offset or 0),
-                                         error.code, error.params))
+                                         code, params))
             return None
+
+    def _later_question(self, error: ex.ExpressionError, line: int) -> tuple[Msg, Any]:
+        """An unknown name that is a question further down: say so, not "unknown"."""
+        name = str(error.params.get("name", ""))
+        if error.code in (Msg.EXPR_UNKNOWN_NAME, Msg.EXPR_UNKNOWN_NAME_SUGGEST) and \
+                self.later.get(name, -1) > line:
+            return Msg.Q_LATER_QUESTION, {"name": name, "line": self.later[name] + 1}
+        return error.code, error.params
 
     # -- choices and validation --------------------------------------------------------
 
@@ -262,6 +289,7 @@ class Reader:
         own[qid] = expression_type(qtype, parts)
         validation = self.validations(node, own) if "validation" in node else ()
         prefill = self.prefill(node)
+        role = self.role(node, qtype, parts, in_group=in_group)
         if label is None:
             return None
         options = {k: node[k] for k in TYPE_KEYS[qtype] - {"choices", "rows", "questions",
@@ -272,7 +300,8 @@ class Reader:
         return Question(
             id=qid, type=qtype, label=label, line=node.lc.line + 1, column=node.lc.col + 1,
             help=self.text(node, "help"), required=self.boolean(node, "required"),
-            show_if=show_if, validation=validation, prefill=prefill, options=options, **parts)
+            show_if=show_if, validation=validation, prefill=prefill, options=options,
+            role=role, **parts)
 
     def condition(self, node: CommentedMap, names: Mapping[str, Any]) -> Any:
         if "show_if" not in node:
@@ -291,6 +320,28 @@ class Reader:
             self.problem(self.value_at(node, "prefill"), Msg.Q_BAD_PREFILL, value=str(value),
                          names=", ".join(CONTEXT_NAMES))
             return None
+        return str(value)
+
+    def role(self, node: CommentedMap, qtype: str, parts: Mapping[str, Any], *,
+             in_group: bool) -> str | None:
+        """`role:` (model.ROLES): a known role, once per file, on a top-level number."""
+        if "role" not in node:
+            return None
+        value, at = node["role"], self.value_at(node, "role")
+        if not isinstance(value, str) or value not in ROLES:
+            self.problem(at, Msg.Q_UNKNOWN_ROLE, value=str(value), roles=", ".join(ROLES))
+            return None
+        expression = parts.get("expression")
+        numeric = qtype in ROLE_TYPES or (qtype == "computed" and expression is not None
+                                          and expression.type == ex.NUMBER)
+        if in_group or not numeric:
+            self.problem(at, Msg.Q_ROLE_IN_GROUP if in_group else Msg.Q_ROLE_TYPE, role=value,
+                         type=str(qtype))
+            return None
+        if value in self.roles:
+            self.problem(at, Msg.Q_DUPLICATE_ROLE, role=value, line=self.roles[value])
+            return None
+        self.roles[value] = node.lc.line + 1
         return str(value)
 
     def type_parts(self, node: CommentedMap, qtype: str,
@@ -400,21 +451,72 @@ class Reader:
 
     def root(self, text: str, what: str) -> CommentedMap | None:
         """The file's top-level mapping, or None with the YAML problem located."""
-        try:
-            root = yaml_parser().load(text)
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            self.problem((mark.line, mark.column) if mark else (0, 0), Msg.Q_YAML,
-                         problem=str(error.problem or error.context or "").strip())
+        root = self.parse(text)
+        if root is None and self.problems:
             return None
         return self.mapping(root, (0, 0), what)
 
+    def parse(self, text: str) -> Any:
+        """The text as YAML once it has passed the screen (forms/source.py), or None
+        with each problem located and explained."""
+        refused = src.screen(text)  # size, control characters, anchors and tags
+        for line, column, code, params in refused:
+            self.problem((line, column), code, **params)
+        if refused:
+            return None
+        try:
+            return yaml_parser().load(text)
+        except YAMLError as error:
+            line, column, code, params = src.explain(error, text)
+            self.problem((line, column), code, **params)
+            return None
+        except RecursionError:  # the screen limits nesting; never a traceback regardless
+            self.problem((0, 0), Msg.Q_TOO_DEEP, max=src.MAX_DEPTH)
+            return None
+
+    def quoted_text(self, node: CommentedMap, key: str) -> None:
+        """A value such as a chapter/post or a kommunenummer must be written as a text:
+        unquoted, `0621.21` would be read as the number 621.21."""
+        if key not in node:
+            return
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return
+        line, column = self.value_at(node, key)
+        self.problem((line, column), Msg.Q_QUOTE_NUMBER, key=key,
+                     value=self.raw_value(line, column) or str(value), read=str(value))
+
+    def raw_value(self, line: int, column: int) -> str:
+        """The value as written at a position (before YAML read it), for messages."""
+        rows = getattr(self, "source_lines", [])
+        if line >= len(rows):
+            return ""
+        return rows[line][column:].split(" #")[0].strip().rstrip(",}]")
+
+    def question_lines(self, root: CommentedMap) -> dict[str, int]:
+        """Every top-level question id of the file and its line, to tell a name that
+        comes later from an unknown one."""
+        found: dict[str, int] = {}
+        for section in root.get("sections") or ():
+            if not isinstance(section, CommentedMap):
+                continue
+            for question in section.get("questions") or ():
+                if isinstance(question, CommentedMap) and isinstance(question.get("id"), str):
+                    found.setdefault(question["id"], question.lc.line)
+        return found
+
     def read(self, text: str) -> Questionnaire | None:
         root = self.root(text, "questionnaire")
-        if root is None or not self.require(root, ("id", "version", "scheme", "title",
-                                                   "sections"), "questionnaire"):
+        if root is None:
             return None
-        self.known_keys(root, FILE_KEYS, "questionnaire")
+        self.known_keys(root, FILE_KEYS, "questionnaire")  # `tittle`: did you mean title?
+        if not self.require(root, ("id", "version", "scheme", "title", "sections"),
+                            "questionnaire"):
+            return None
+        self.source_lines = text.splitlines()
+        self.quoted_text(root, "scheme")
+        if isinstance(root.get("sections"), CommentedSeq):
+            self.later = self.question_lines(root)
         qid = self.identifier(root, "id", SLUG)
         version = root["version"]
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
@@ -440,16 +542,53 @@ def load_files(paths: Iterable[Path]) -> LoadResult:
     """Load and check files, then check versions of one questionnaire against each other."""
     result = LoadResult()
     for path in sorted(paths):
-        questionnaire, problems = load_text(path.read_text("utf-8"), str(path))
+        text, refused = read_source(path)
+        questionnaire, problems = load_text(text, str(path)) if text is not None else \
+            (None, refused)
         result.problems.extend(problems)
         if questionnaire is not None:
             result.questionnaires.append(questionnaire)
     result.problems.extend(_check_versions(result.questionnaires))
+    for questionnaire in result.questionnaires:
+        result.warnings.extend(role_warnings(questionnaire))
     return result
+
+
+def read_source(path: Path) -> tuple[str | None, list[Problem]]:
+    """A file's text, or why it cannot be read as one (too large, binary, not UTF-8)."""
+    size = path.stat().st_size
+    if size > src.MAX_BYTES:  # not read at all
+        return None, [Problem(str(path), 1, 1, Msg.Q_TOO_LARGE,
+                              {"size": src.size_text(size), "max": src.size_text(src.MAX_BYTES)})]
+    text, refused = src.decode(path.read_bytes())
+    return text, [Problem(str(path), line + 1, column + 1, code, params)
+                  for line, column, code, params in refused]
 
 
 def load_directory(directory: Path) -> LoadResult:
     return load_files(directory.glob("*.yaml"))
+
+
+def role_warnings(questionnaire: Questionnaire) -> list[Problem]:
+    """A questionnaire that asks for amounts reports on the grant's economy: without the
+    roles the economy report reads, its columns stay empty. Warned, not refused: a scheme
+    that reports no money (no top-level amount) needs none (our choice, README "Roles")."""
+    amounts = [q for q in questionnaire.questions() if q.type == "amount"]
+    if not amounts:
+        return []
+    first = amounts[0]
+    missing = [role for role in ("amount_used",) if questionnaire.question_with_role(role)
+               is None]
+    if questionnaire.question_with_role("amount_unused") is None and \
+            questionnaire.question_with_role("amount_received") is None:
+        missing.append("amount_unused")
+    return [Problem(questionnaire.source, first.line, first.column, Msg.Q_ROLE_MISSING,
+                    {"id": questionnaire.id, "role": role,
+                     "column": ROLE_COLUMNS[role]}) for role in missing]
+
+
+# The economy report's column each role fills (exports.economy.ECONOMY_COLUMNS).
+ROLE_COLUMNS = {"amount_used": "Rapportert brukt", "amount_unused": "Ubrukt"}
 
 
 def _check_versions(questionnaires: list[Questionnaire]) -> list[Problem]:
@@ -494,3 +633,9 @@ def expression_type(qtype: str, parts: Mapping[str, Any]) -> Any:
     if qtype == "computed" and parts.get("expression") is not None:
         return parts["expression"].type
     return None
+
+
+def check_version_history(questionnaires: list[Questionnaire]) -> list[Problem]:
+    """The checks across versions of one questionnaire (types kept, one text per version),
+    for a version about to be published next to the published ones."""
+    return _check_versions(questionnaires)

@@ -141,6 +141,55 @@ class Msg(StrEnum):
     R_UNKNOWN_SCHEME = "r.unknown_scheme"
     R_NOTHING_WITH_AMOUNT = "r.nothing_with_amount"
     Q_TYPE_CHANGED = "q.type_changed"
+    # forms/loader.py: question roles (`role:`)
+    Q_UNKNOWN_ROLE = "q.unknown_role"
+    Q_ROLE_TYPE = "q.role_type"
+    Q_DUPLICATE_ROLE = "q.duplicate_role"
+    Q_ROLE_MISSING = "q.role_missing"
+    Q_ROLE_IN_GROUP = "q.role_in_group"
+    # forms/source.py, forms/loader.py, forms/check.py, forms/schemes_check.py: `check`
+    Q_TOO_LARGE = "q.too_large"
+    Q_BINARY = "q.binary"
+    Q_TOO_DEEP = "q.too_deep"
+    Q_NOT_UTF8 = "q.not_utf8"
+    Q_CONTROL_CHARACTER = "q.control_character"
+    Q_YAML_ANCHOR = "q.yaml_anchor"
+    Q_YAML_TAG = "q.yaml_tag"
+    Q_YAML_TAB = "q.yaml_tab"
+    Q_YAML_COMMA = "q.yaml_comma"
+    Q_YAML_DUPLICATE_KEY = "q.yaml_duplicate_key"
+    Q_YAML_UNCLOSED_QUOTE = "q.yaml_unclosed_quote"
+    Q_YAML_UNCLOSED_BRACKET = "q.yaml_unclosed_bracket"
+    Q_YAML_INDENT = "q.yaml_indent"
+    Q_YAML_INDENT_UNDER = "q.yaml_indent_under"
+    Q_YAML_INDENT_GENERAL = "q.yaml_indent_general"
+    Q_UNKNOWN_KEY_SUGGEST = "q.unknown_key_suggest"
+    Q_TEXT_COMMA = "q.text_comma"
+    Q_LATER_QUESTION = "q.later_question"
+    Q_MISSING_NN = "q.missing_nn"
+    Q_NYNORSK_REASON = "q.nynorsk_reason"
+    Q_QUOTE_NUMBER = "q.quote_number"
+    S_NOT_LIST = "s.not_list"
+    S_ADMINISTRATIONS = "s.administrations"
+    S_CHAPTER_POST = "s.chapter_post"
+    S_DUPLICATE_SLUG = "s.duplicate_slug"
+    S_NOT_YEAR = "s.not_year"
+    S_FIRST_AFTER_LAST = "s.first_after_last"
+    S_CONTINUING_NEEDS_RECIPIENTS = "s.continuing_needs_recipients"
+    S_RATE_YEAR_OUTSIDE = "s.rate_year_outside"
+    S_NOT_KRONER = "s.not_kroner"
+    S_RATE_ANY_ALONE = "s.rate_any_alone"
+    X_NO_SCHEME_ENTRY = "x.no_scheme_entry"
+    X_NO_QUESTIONNAIRE = "x.no_questionnaire"
+    X_NO_RULES = "x.no_rules"
+    # survey_app/services/publishing.py: the workspace's texts against what is published
+    PUBLISH_VERSION_TAKEN = "publish.version_taken"
+    PUBLISH_ONE_SCHEME_ENTRY = "publish.one_scheme_entry"
+    PUBLISH_SCHEME_OTHER_QUESTIONNAIRE = "publish.scheme_other_questionnaire"
+    PUBLISH_RULES_OTHER_QUESTIONNAIRE = "publish.rules_other_questionnaire"
+    CHECK_OK = "check.ok"
+    CHECK_FAILED = "check.failed"
+    CHECK_WARNINGS = "check.warnings"
 
 
 TEMPLATES: dict[Msg, dict[str, str]] = {
@@ -701,6 +750,344 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "nb": "Spørsmålet «{id}» var av typen {old} i versjon {version} og kan ikke bli {new}: en id beholder sin betydning. Gi spørsmålet en ny id.",
         "nn": "Spørsmålet «{id}» var av typen {old} i versjon {version} og kan ikkje bli {new}: ein id held på tydinga si. Gi spørsmålet ein ny id.",
         "en": "The question '{id}' was of type {old} in version {version} and cannot become {new}: an id keeps its meaning. Give the question a new id.",
+    },
+    # ---- question roles (forms/loader.py) --------------------------------------------
+    Msg.Q_UNKNOWN_ROLE: {
+        "nb": "Ukjent rolle «{value}». Tillatt: {roles}.",
+        "nn": "Ukjend rolle «{value}». Tillate: {roles}.",
+        "en": "Unknown role '{value}'. Allowed: {roles}.",
+    },
+    Msg.Q_ROLE_TYPE: {
+        "nb": "Rollen {role} kan bare stå på et spørsmål av typen amount (eller integer, decimal, eller computed med et tall), ikke på {type}.",
+        "nn": "Rolla {role} kan berre stå på eit spørsmål av typen amount (eller integer, decimal, eller computed med eit tal), ikkje på {type}.",
+        "en": "The role {role} can only be on a question of type amount (or integer, decimal, or computed with a number), not on {type}.",
+    },
+    Msg.Q_ROLE_IN_GROUP: {
+        "nb": "Rollen {role} kan ikke stå på en kolonne i en gruppe ({type}): den gjelder ett svar for hele rapporten. Flytt den til et spørsmål utenfor gruppen, for eksempel en sum (computed).",
+        "nn": "Rolla {role} kan ikkje stå på ein kolonne i ei gruppe ({type}): ho gjeld eitt svar for heile rapporten. Flytt ho til eit spørsmål utanfor gruppa, til dømes ein sum (computed).",
+        "en": "The role {role} cannot be on a column of a group ({type}): it is one answer for the whole report. Move it to a question outside the group, such as a sum (computed).",
+    },
+    Msg.Q_DUPLICATE_ROLE: {
+        "nb": "Rollen {role} er allerede gitt til spørsmålet på linje {line}. Hver rolle kan brukes én gang i et skjema.",
+        "nn": "Rolla {role} er alt gitt til spørsmålet på linje {line}. Kvar rolle kan brukast éin gong i eit skjema.",
+        "en": "The role {role} is already given to the question on line {line}. Each role can be used once in a questionnaire.",
+    },
+    Msg.Q_ROLE_MISSING: {
+        "nb": "Advarsel: skjemaet {id} spør om beløp, men ingen spørsmål har «role: {role}», så kolonnen «{column}» i økonomirapporten blir tom. Legg «role: {role}» til spørsmålet om dette beløpet.",
+        "nn": "Åtvaring: skjemaet {id} spør om beløp, men ingen spørsmål har «role: {role}», så kolonnen «{column}» i økonomirapporten blir tom. Legg «role: {role}» til spørsmålet om dette beløpet.",
+        "en": "Warning: questionnaire {id} asks for amounts, but no question has 'role: {role}', so the column '{column}' of the economy report stays empty. Add 'role: {role}' to the question asking for this amount.",
+    },
+    # ---- `check`: the file's text (forms/source.py) --------------------------------
+    Msg.Q_TOO_LARGE: {
+        "nb": "Filen er for stor ({size}). En fil kan være høyst {max}.",
+        "nn": "Fila er for stor ({size}). Ei fil kan vere høgst {max}.",
+        "en": "The file is too large ({size}). A file can be at most {max}.",
+    },
+    Msg.Q_TOO_DEEP: {
+        "nb": "Her er det mer enn {max} nivåer inni hverandre. Et skjema trenger ikke så"
+              " mange: sjekk innrykket og klammene {{ }} og [ ].",
+        "nn": "Her er det meir enn {max} nivå inni kvarandre. Eit skjema treng ikkje så"
+              " mange: sjekk innrykket og klammene {{ }} og [ ].",
+        "en": "More than {max} levels are nested here. A questionnaire needs nowhere near"
+              " that many: check the indentation and the brackets {{ }} and [ ].",
+    },
+    Msg.Q_BINARY: {
+        "nb": "Dette er ikke en tekstfil. Lagre skjemaet som ren tekst (UTF-8), for eksempel"
+              " fra Notisblokk eller en kodeeditor, ikke fra Word.",
+        "nn": "Dette er ikkje ei tekstfil. Lagre skjemaet som rein tekst (UTF-8), til dømes"
+              " frå Notisblokk eller ein kodeeditor, ikkje frå Word.",
+        "en": "This is not a text file. Save the questionnaire as plain text (UTF-8), for"
+              " example from Notepad or a code editor, not from Word.",
+    },
+    Msg.Q_NOT_UTF8: {
+        "nb": "Filen er ikke lagret som UTF-8 (byte {byte} her kan ikke leses): lagre den på"
+              " nytt med tegnkoding UTF-8, så æ, ø og å blir riktige.",
+        "nn": "Fila er ikkje lagra som UTF-8 (byte {byte} her kan ikkje lesast): lagre ho på"
+              " nytt med teiknkoding UTF-8, så æ, ø og å blir rette.",
+        "en": "The file is not saved as UTF-8 (byte {byte} here cannot be read): save it"
+              " again with the encoding UTF-8, so that æ, ø and å come out right.",
+    },
+    Msg.Q_CONTROL_CHARACTER: {
+        "nb": "Her står et usynlig kontrolltegn ({character}). Slett det og skriv teksten på nytt;"
+              " det kommer ofte med når tekst kopieres fra andre programmer.",
+        "nn": "Her står eit usynleg kontrollteikn ({character}). Slett det og skriv teksten på nytt;"
+              " det kjem ofte med når tekst blir kopiert frå andre program.",
+        "en": "There is an invisible control character here ({character}). Delete it and type the"
+              " text again; it often comes along when text is copied from other programs.",
+    },
+    Msg.Q_YAML_ANCHOR: {
+        "nb": "Ankre og henvisninger (&{name}, *{name}) er ikke tillatt i disse filene."
+              " Skriv teksten ut på hvert sted den skal stå.",
+        "nn": "Ankre og tilvisingar (&{name}, *{name}) er ikkje tillatne i desse filene."
+              " Skriv teksten ut på kvar stad han skal stå.",
+        "en": "Anchors and aliases (&{name}, *{name}) are not allowed in these files."
+              " Write the text out in each place it belongs.",
+    },
+    Msg.Q_YAML_TAG: {
+        "nb": "Merket «{tag}» er ikke tillatt: en verdi skal ikke begynne med !. Skriv"
+              " verdien uten merket, eller sett den i anførselstegn hvis ! hører til teksten.",
+        "nn": "Merket «{tag}» er ikkje tillate: ein verdi skal ikkje byrje med !. Skriv"
+              " verdien utan merket, eller set han i hermeteikn viss ! høyrer til teksten.",
+        "en": "The tag '{tag}' is not allowed: a value must not start with !. Write the value"
+              " without it, or put it in quotes if the ! belongs to the text.",
+    },
+    Msg.Q_YAML_TAB: {
+        "nb": "Et tabulatortegn: bruk mellomrom til innrykk, ikke tabulator.",
+        "nn": "Eit tabulatorteikn: bruk mellomrom til innrykk, ikkje tabulator.",
+        "en": "A tab character: use spaces for indentation, not tabs.",
+    },
+    Msg.Q_YAML_COMMA: {
+        "nb": "En tekst med komma, kolon, anførselstegn eller {{…}} i må stå i anførselstegn"
+              " eller på en egen linje: skriv for eksempel nb: \"Hjelp til barn, unge og"
+              " voksne\".",
+        "nn": "Ein tekst med komma, kolon, hermeteikn eller {{…}} i må stå i hermeteikn"
+              " eller på ei eiga linje: skriv til dømes nb: \"Hjelp til barn, unge og"
+              " vaksne\".",
+        "en": "A text with a comma, colon, quote or {{…}} in it must be in quotes or on its"
+              " own line: write for example nb: \"Help for children, youth and adults\".",
+    },
+    Msg.Q_YAML_DUPLICATE_KEY: {
+        "nb": "Nøkkelen «{key}» står to ganger på samme nivå (første gang på linje {line})."
+              " Slett den ene, eller rett innrykket hvis den hører til noe annet.",
+        "nn": "Nøkkelen «{key}» står to gonger på same nivå (første gong på linje {line})."
+              " Slett den eine, eller rett innrykket viss han høyrer til noko anna.",
+        "en": "The key '{key}' appears twice at the same level (first on line {line})."
+              " Delete one, or fix the indentation if it belongs to something else.",
+    },
+    Msg.Q_YAML_UNCLOSED_QUOTE: {
+        "nb": "Anførselstegnet som begynner her, blir aldri lukket. Sett et likt"
+              " anførselstegn på slutten av teksten.",
+        "nn": "Hermeteiknet som byrjar her, blir aldri lukka. Set eit likt hermeteikn på"
+              " slutten av teksten.",
+        "en": "The quote that starts here is never closed. Put the same quote mark at the end"
+              " of the text.",
+    },
+    Msg.Q_YAML_UNCLOSED_BRACKET: {
+        "nb": "{bracket} som begynner her, blir aldri lukket: sett {closing} på slutten av"
+              " linjen.",
+        "nn": "{bracket} som byrjar her, blir aldri lukka: set {closing} på slutten av"
+              " linja.",
+        "en": "The {bracket} that starts here is never closed: put {closing} at the end of"
+              " the line.",
+    },
+    Msg.Q_YAML_INDENT: {
+        "nb": "Innrykk: denne linjen må begynne rett under «{key}» (linje {line}, kolonne"
+              " {column}).",
+        "nn": "Innrykk: denne linja må byrje rett under «{key}» (linje {line}, kolonne"
+              " {column}).",
+        "en": "Indentation: this line must start right under '{key}' (line {line}, column"
+              " {column}).",
+    },
+    Msg.Q_YAML_INDENT_UNDER: {
+        "nb": "Innrykk: denne linjen må begynne rett under «{key}» (linje {line}, kolonne"
+              " {column}) for å høre til «{parent}».",
+        "nn": "Innrykk: denne linja må byrje rett under «{key}» (linje {line}, kolonne"
+              " {column}) for å høyre til «{parent}».",
+        "en": "Indentation: this line must start right under '{key}' (line {line}, column"
+              " {column}) to belong to '{parent}'.",
+    },
+    Msg.Q_YAML_INDENT_GENERAL: {
+        "nb": "Innrykk: denne linjen begynner i feil kolonne. Linjer som hører sammen, må"
+              " begynne rett under hverandre.",
+        "nn": "Innrykk: denne linja byrjar i feil kolonne. Linjer som høyrer saman, må"
+              " byrje rett under kvarandre.",
+        "en": "Indentation: this line starts in the wrong column. Lines that belong together"
+              " must start right under each other.",
+    },
+    # ---- `check`: keys, texts and names --------------------------------------------
+    Msg.Q_UNKNOWN_KEY_SUGGEST: {
+        "nb": "Ukjent nøkkel «{key}» i {where}. Mente du {suggestions}? Tillatt her: {allowed}.",
+        "nn": "Ukjend nøkkel «{key}» i {where}. Meinte du {suggestions}? Tillate her: {allowed}.",
+        "en": "Unknown key '{key}' in {where}. Did you mean {suggestions}? Allowed here:"
+              " {allowed}.",
+    },
+    Msg.Q_TEXT_COMMA: {
+        "nb": "«{text}» ble lest som et eget språk fordi teksten foran har et komma. En tekst"
+              " med komma i må stå i anførselstegn: nb: \"…, {text}\".",
+        "nn": "«{text}» vart lese som eit eige språk fordi teksten framfor har eit komma. Ein"
+              " tekst med komma i må stå i hermeteikn: nb: \"…, {text}\".",
+        "en": "'{text}' was read as a language of its own because the text before it has a"
+              " comma. A text with a comma in it must be in quotes: nb: \"…, {text}\".",
+    },
+    Msg.Q_LATER_QUESTION: {
+        "nb": "Spørsmålet «{name}» kommer senere i skjemaet (linje {line}). Et uttrykk kan"
+              " bare bruke svar på spørsmål som kommer før det: flytt spørsmålet opp, eller"
+              " flytt vilkåret ned.",
+        "nn": "Spørsmålet «{name}» kjem seinare i skjemaet (linje {line}). Eit uttrykk kan"
+              " berre bruke svar på spørsmål som kjem før det: flytt spørsmålet opp, eller"
+              " flytt vilkåret ned.",
+        "en": "The question '{name}' comes later in the form (line {line}). An expression can"
+              " only use answers to questions that come before it: move the question up, or"
+              " the condition down.",
+    },
+    Msg.Q_MISSING_NN: {
+        "nb": "«{key}» mangler tekst på nynorsk (nn). Skjemaer fra staten skal være på både"
+              " bokmål og nynorsk (språklova § 14): legg til nn: ved siden av nb:.",
+        "nn": "«{key}» manglar tekst på nynorsk (nn). Skjema frå staten skal vere på både"
+              " bokmål og nynorsk (språklova § 14): legg til nn: ved sida av nb:.",
+        "en": "'{key}' has no text in nynorsk (nn). State forms must be in both bokmål and"
+              " nynorsk (språklova § 14): add nn: next to nb:.",
+    },
+    Msg.Q_NYNORSK_REASON: {
+        "nb": "nynorsk_not_required skal være begrunnelsen for at skjemaet bare er på bokmål,"
+              " skrevet som tekst.",
+        "nn": "nynorsk_not_required skal vere grunngivinga for at skjemaet berre er på bokmål,"
+              " skriven som tekst.",
+        "en": "nynorsk_not_required must be the reason why the form is in bokmål only,"
+              " written as a text.",
+    },
+    Msg.Q_QUOTE_NUMBER: {
+        "nb": "{key}: {value} står uten anførselstegn og blir da lest som tallet {read}."
+              " Skriv det i anførselstegn: {key}: \"{value}\".",
+        "nn": "{key}: {value} står utan hermeteikn og blir då lese som talet {read}."
+              " Skriv det i hermeteikn: {key}: \"{value}\".",
+        "en": "{key}: {value} has no quotes and is then read as the number {read}."
+              " Write it in quotes: {key}: \"{value}\".",
+    },
+    # ---- `check`: scheme entries (forms/schemes_check.py) ----------------------------
+    Msg.S_NOT_LIST: {
+        "nb": "Filen skal være en liste med ordninger, hver som begynner med «- slug: …».",
+        "nn": "Fila skal vere ei liste med ordningar, kvar som byrjar med «- slug: …».",
+        "en": "The file must be a list of schemes, each starting with '- slug: …'.",
+    },
+    Msg.S_ADMINISTRATIONS: {
+        "nb": "national (Helsedirektoratet forvalter ordningen), offices (hvert"
+              " statsforvalterembete forvalter den for sine kommuner)",
+        "nn": "national (Helsedirektoratet forvaltar ordninga), offices (kvart"
+              " statsforvaltarembete forvaltar ho for kommunane sine)",
+        "en": "national (Helsedirektoratet runs the scheme), offices (each Statsforvalter"
+              " office runs it for its municipalities)",
+    },
+    Msg.S_CHAPTER_POST: {
+        "nb": "«{value}» er ikke et kapittel og en post: skriv for eksempel chapter_post:"
+              " \"762.60\" (kapittel, punktum, post på to sifre), eller \"\" hvis den ikke er"
+              " kjent.",
+        "nn": "«{value}» er ikkje eit kapittel og ein post: skriv til dømes chapter_post:"
+              " \"762.60\" (kapittel, punktum, post på to siffer), eller \"\" viss han ikkje er"
+              " kjend.",
+        "en": "'{value}' is not a chapter and post: write for example chapter_post: \"762.60\""
+              " (chapter, dot, a two-digit post), or \"\" if it is not known.",
+    },
+    Msg.S_DUPLICATE_SLUG: {
+        "nb": "Ordningen «{slug}» står også på linje {line}. Hver ordning trenger sin egen slug.",
+        "nn": "Ordninga «{slug}» står òg på linje {line}. Kvar ordning treng sin eigen slug.",
+        "en": "The scheme '{slug}' is also on line {line}. Every scheme needs its own slug.",
+    },
+    Msg.S_NOT_YEAR: {
+        "nb": "{key} skal være et årstall som 2024, ikke «{value}».",
+        "nn": "{key} skal vere eit årstal som 2024, ikkje «{value}».",
+        "en": "{key} must be a year such as 2024, not '{value}'.",
+    },
+    Msg.S_FIRST_AFTER_LAST: {
+        "nb": "first_year ({first}) er etter last_year ({last}).",
+        "nn": "first_year ({first}) er etter last_year ({last}).",
+        "en": "first_year ({first}) is after last_year ({last}).",
+    },
+    Msg.S_CONTINUING_NEEDS_RECIPIENTS: {
+        "nb": "continuing_positions_only: true krever recipients_of_year: året stillingene"
+              " må ha eksistert i.",
+        "nn": "continuing_positions_only: true krev recipients_of_year: året stillingane"
+              " må ha eksistert i.",
+        "en": "continuing_positions_only: true needs recipients_of_year: the year by which"
+              " the positions must have existed.",
+    },
+    Msg.S_RATE_YEAR_OUTSIDE: {
+        "nb": "Satser for {year}, men ordningen har ikke runder det året (first_year og"
+              " last_year).",
+        "nn": "Satsar for {year}, men ordninga har ikkje rundar det året (first_year og"
+              " last_year).",
+        "en": "Rates for {year}, but the scheme has no round that year (first_year and"
+              " last_year).",
+    },
+    Msg.S_NOT_KRONER: {
+        "nb": "«{value}» er ikke et beløp i hele kroner: skriv for eksempel 330000.",
+        "nn": "«{value}» er ikkje eit beløp i heile kroner: skriv til dømes 330000.",
+        "en": "'{value}' is not an amount in whole kroner: write for example 330000.",
+    },
+    Msg.S_RATE_ANY_ALONE: {
+        "nb": "Gi enten any alene (én sats for alle år i løpet), eller satser for år 1–4.",
+        "nn": "Gi anten any åleine (éin sats for alle år i løpet), eller satsar for år 1–4.",
+        "en": "Give either any alone (one rate for every year in the track), or rates for"
+              " years 1–4.",
+    },
+    # ---- `check`: the files together (forms/check.py) --------------------------------
+    Msg.X_NO_SCHEME_ENTRY: {
+        "nb": "Skjemaet «{id}» har ingen ordning i {schemes}: legg til en oppføring med"
+              " slug: {id}, ellers kan ingen runde bruke skjemaet.",
+        "nn": "Skjemaet «{id}» har inga ordning i {schemes}: legg til ei oppføring med"
+              " slug: {id}, elles kan ingen runde bruke skjemaet.",
+        "en": "The questionnaire '{id}' has no scheme in {schemes}: add an entry with"
+              " slug: {id}, or no round can use the questionnaire.",
+    },
+    Msg.X_NO_QUESTIONNAIRE: {
+        "nb": "Ordningen «{slug}» har ikke noe skjema med id «{questionnaire}»: legg skjemaet"
+              " i mappen over, eller rett slug/questionnaire.",
+        "nn": "Ordninga «{slug}» har ikkje noko skjema med id «{questionnaire}»: legg skjemaet"
+              " i mappa over, eller rett slug/questionnaire.",
+        "en": "The scheme '{slug}' has no questionnaire with the id '{questionnaire}': put the"
+              " questionnaire in the folder above, or correct slug/questionnaire.",
+    },
+    Msg.X_NO_RULES: {
+        "nb": "Advarsel: ordningen «{slug}» har ingen tilbakebetalingsregler (rules/{questionnaire}.yaml):"
+              " ingen rapport blir flagget automatisk.",
+        "nn": "Åtvaring: ordninga «{slug}» har ingen tilbakebetalingsreglar (rules/{questionnaire}.yaml):"
+              " ingen rapport blir flagga automatisk.",
+        "en": "Warning: the scheme '{slug}' has no repayment rules (rules/{questionnaire}.yaml):"
+              " no report will be flagged automatically.",
+    },
+    Msg.PUBLISH_VERSION_TAKEN: {
+        "nb": "Versjon {version} av «{id}» er publisert med en annen tekst, og en publisert"
+              " versjon endres aldri. Skriv «version: {next}» for å publisere rettelsen som en"
+              " ny versjon.",
+        "nn": "Versjon {version} av «{id}» er publisert med ein annan tekst, og ein publisert"
+              " versjon blir aldri endra. Skriv «version: {next}» for å publisere rettinga som"
+              " ein ny versjon.",
+        "en": "Version {version} of '{id}' is published with another text, and a published"
+              " version never changes. Write 'version: {next}' to publish the correction as a"
+              " new version.",
+    },
+    Msg.PUBLISH_ONE_SCHEME_ENTRY: {
+        "nb": "Skriv nøyaktig én ordning her (fant {count}).",
+        "nn": "Skriv nøyaktig éi ordning her (fann {count}).",
+        "en": "Write exactly one scheme entry here (found {count}).",
+    },
+    Msg.PUBLISH_SCHEME_OTHER_QUESTIONNAIRE: {
+        "nb": "Advarsel: ordningen viser til skjemaet «{wanted}», men skjemaet i utkastet er «{id}»: rett"
+              " «questionnaire:» (eller «slug:») eller skjemaets «id:».",
+        "nn": "Åtvaring: ordninga viser til skjemaet «{wanted}», men skjemaet i utkastet er «{id}»: rett"
+              " «questionnaire:» (eller «slug:») eller «id:» i skjemaet.",
+        "en": "Warning: the scheme entry names the questionnaire '{wanted}', but the draft's"
+              " questionnaire is '{id}': correct 'questionnaire:' (or 'slug:') or the"
+              " questionnaire's 'id:'.",
+    },
+    Msg.PUBLISH_RULES_OTHER_QUESTIONNAIRE: {
+        "nb": "Reglene leser skjemaet «{scheme}», men skjemaet i utkastet er «{id}»: skriv"
+              " «scheme: {id}».",
+        "nn": "Reglane les skjemaet «{scheme}», men skjemaet i utkastet er «{id}»: skriv"
+              " «scheme: {id}».",
+        "en": "The rules read the questionnaire '{scheme}', but the draft's questionnaire is"
+              " '{id}': write 'scheme: {id}'.",
+    },
+    Msg.CHECK_OK: {
+        "nb": "{files} fil(er) sjekket: {questionnaires} skjema(er), {questions} spørsmål;"
+              " {rule_files} regelfil(er): {rules} tilbakebetalingsregler; {schemes}"
+              " ordning(er); ingen feil.",
+        "nn": "{files} fil(er) sjekka: {questionnaires} skjema, {questions} spørsmål;"
+              " {rule_files} regelfil(er): {rules} tilbakebetalingsreglar; {schemes}"
+              " ordning(ar); ingen feil.",
+        "en": "{files} file(s) checked: {questionnaires} questionnaire(s), {questions}"
+              " questions; {rule_files} rules file(s): {rules} repayment rules; {schemes}"
+              " scheme(s); no problems.",
+    },
+    Msg.CHECK_FAILED: {
+        "nb": "{problems} feil i {files} fil(er).",
+        "nn": "{problems} feil i {files} fil(er).",
+        "en": "{problems} problem(s) in {files} file(s).",
+    },
+    Msg.CHECK_WARNINGS: {
+        "nb": "{warnings} advarsel(er).",
+        "nn": "{warnings} åtvaring(ar).",
+        "en": "{warnings} warning(s).",
     },
 }
 

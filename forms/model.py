@@ -15,7 +15,7 @@ Text = dict[str, str]
 
 # The question types and the keys each accepts beyond the common ones.
 COMMON_KEYS = frozenset({"id", "type", "label", "help", "required", "show_if", "validation",
-                         "prefill"})
+                         "prefill", "role"})
 TYPE_KEYS: dict[str, frozenset[str]] = {
     "text": frozenset({"max_length"}),
     "long_text": frozenset({"max_length"}),
@@ -38,6 +38,15 @@ NOT_ANSWERED = {"info": frozenset({"required", "validation", "prefill"}),
                 "computed": frozenset({"required", "validation", "prefill"})}
 TEXT_TYPES = frozenset({"text", "long_text"})
 NUMBER_TYPES = frozenset({"integer", "decimal", "amount", "percent", "scale"})
+
+# What the service itself reads from a questionnaire, found by the question's `role:` and
+# never by its id (questionnaires/README.md, "Roles"); each role at most once per file,
+# on a top-level amount (or a computed value with `format: amount`).
+ROLES: dict[str, str] = {
+    "amount_received": "the economy report's fallback for unused (received - used)",
+    "amount_used": "the economy report's \"Rapportert brukt\"",
+    "amount_unused": "the economy report's \"Ubrukt\"",
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,7 @@ class Question:
     columns: tuple[Question, ...] = ()  # a group's questions
     expression: Any = None  # a computed value's Expression
     options: dict[str, Any] = field(default_factory=dict)
+    role: str | None = None  # one of ROLES: what the service reads this answer as
 
     @property
     def answered(self) -> bool:
@@ -104,6 +114,10 @@ class Questionnaire:
 
     def question(self, question_id: str) -> Question | None:
         return self._by_id.get(question_id)
+
+    def question_with_role(self, role: str) -> Question | None:
+        """The top-level question declaring `role:` (ROLES), or None when none does."""
+        return next((q for q in self.questions() if q.role == role), None)
 
     @cached_property  # a loaded questionnaire never changes; looked up on every answer
     def _by_id(self) -> dict[str, Question]:

@@ -55,6 +55,11 @@ PAGES = [
     ("admin-users", "admin", "/admin/brukere"),
     ("admin-rounds", "admin", "/admin/runder"),
     ("outbox", "admin", "/admin/utboks"),
+    ("workspace", "author", "/skjema/arbeidsrom"),
+    ("author-draft", "author", "/skjema/arbeidsrom/1?kontroller=1"),
+    ("author-draft-problems", "author", "/skjema/arbeidsrom/2?kontroller=1"),
+    ("author-preview", "author", "/skjema/arbeidsrom/1/forhandsvis/economy?sprak=nn"),
+    ("author-publish", "author", "/skjema/arbeidsrom/1/publiser"),
 ]
 SIZES = [("nb", 375), ("nn", 375), ("nb", 1280)]
 
@@ -67,7 +72,26 @@ def demo_app(directory: Path):  # type: ignore[no-untyped-def]
     with app.app_context():
         db.create_all()
         demo.seed()
+        _drafts()
     return app
+
+
+def _drafts() -> None:
+    """Two drafts in the authors' workspace: the shipped lavterskel scheme as a new scheme
+    (no problems), and the same with its first nynorsk text missing (a problem shown)."""
+    from survey_app.models import AuthorDraft
+    from tests.factories import shipped_texts
+
+    texts = {part: text.replace("lavterskel-psykisk-helse", "ny-psykisk-helse")
+             for part, text in shipped_texts("lavterskel-psykisk-helse").items()}
+    broken = texts["questionnaire"].replace("\n  nn: Rapportering på tilskot", "\n  #", 1)
+    for title, questionnaire in (("Ny ordning", texts["questionnaire"]),
+                                 ("Ny ordning med feil", broken)):
+        db.session.add(AuthorDraft(
+            title=title, questionnaire_text=questionnaire, scheme_text=texts["scheme"],
+            rules_text=texts["rules"], created_by="skjema@demo.helsedir.no",
+            updated_by="skjema@demo.helsedir.no"))
+    db.session.commit()
 
 
 def sign_in(page: Page, base: str, role: str) -> None:

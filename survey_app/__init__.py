@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.auth.password_views import bp as passwords_bp
     from survey_app.auth.totp_views import bp as totp_bp
     from survey_app.auth.views import bp as auth_bp
+    from survey_app.authoring.views import bp as authoring_bp
     from survey_app.downloads.views import bp as downloads_bp
     from survey_app.drafts.views import bp as drafts_bp
     from survey_app.main.views import bp as main_bp
@@ -99,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.review.views import bp as review_bp
 
     for bp in (auth_bp, passwords_bp, oidc.bp, main_bp, admin_bp, preview_bp, report_bp, review_bp,
-               downloads_bp, drafts_bp, totp_bp):
+               downloads_bp, drafts_bp, totp_bp, authoring_bp):
         app.register_blueprint(bp)
     oidc.init_app(app)
 

@@ -42,6 +42,7 @@ class Action(enum.StrEnum):
     READ_RECEIPTS = "receipts.read"
     ADMIN = "admin"
     OWN_ACCOUNT = "account"  # one's own account (changing one's password): every role
+    AUTHOR = "questionnaire.author"  # drafting and publishing questionnaires (issue 15)
 
 
 # Separation of duties (issue 13): only a coordinator fills in and submits a municipality's
@@ -60,7 +61,10 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.AUDIT, Action.REVIEW, Action.VIEW_MUNICIPALITY, Action.VIEW_REGISTER,
         Action.READ_AUDIT_LOG, Action.PREVIEW_QUESTIONNAIRE, Action.EXPORT,
         Action.READ_DRAFTS, Action.READ_RECEIPTS, Action.OWN_ACCOUNT}),
-    Role.ADMIN: frozenset(Action) - {Action.REPORT, Action.DECIDE},
+    # Authors write and publish the forms; an admin then opens rounds with them, and
+    # neither does the other's part.
+    Role.AUTHOR: frozenset({Action.AUTHOR, Action.PREVIEW_QUESTIONNAIRE, Action.OWN_ACCOUNT}),
+    Role.ADMIN: frozenset(Action) - {Action.REPORT, Action.DECIDE, Action.AUTHOR},
 }
 SCOPED_ROLES = (Role.REVIEWER, Role.AUDITOR)  # scoped by office: national or one office
 

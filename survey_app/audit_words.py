@@ -74,6 +74,9 @@ ACTIONS: dict[str, LazyString] = {
     "user.totp-recovery-codes-regenerated": _l("Made new recovery codes"),
     "user.totp-reset": _l("Removed two-step sign-in"),
     "user.totp-throttled": _l("Two-step codes paused after too many tries"),
+    "author_draft.created": _l("Started a questionnaire draft"),
+    "author_draft.saved": _l("Saved a questionnaire draft"),
+    "definition.published": _l("Published a questionnaire, scheme entry or rules"),
 }
 
 OBJECT_TYPES: dict[str, LazyString] = {
@@ -90,6 +93,8 @@ OBJECT_TYPES: dict[str, LazyString] = {
     "round": _l("Round"),
     "sign-in": _l("Sign-in"),
     "user": _l("Account"),
+    "author_draft": _l("Questionnaire draft"),
+    "published_definition": _l("Published definition"),
 }
 
 

@@ -93,7 +93,8 @@ def list_changes(from_year: int, to_year: int) -> None:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True,
-              type=click.Choice(["coordinator", "reviewer", "auditor", "admin"]))
+              type=click.Choice(["coordinator", "reviewer", "auditor", "admin",
+                                 "author"]))
 @click.option("--municipality", "municipalities", multiple=True, metavar="NNNN",
               help="A coordinator's municipality; repeat for several.")
 @click.option("--office", help="A reviewer's or auditor's scope (required for them): "
@@ -227,6 +228,26 @@ def seed_command() -> None:
         click.echo(f"  {user.email:42} {user.password:22} {user.description}")
 
 
+@questionnaires_cli.command("publish")
+def publish_questionnaires() -> None:
+    """Record the shipped questionnaires, scheme entries and rules as published (run after
+    `db upgrade`; a second run changes nothing). A shipped version whose text differs from
+    the published one is named and left alone: a correction is a new version."""
+    from survey_app.extensions import db
+    from survey_app.questionnaires import DEFAULT_DIRECTORY
+    from survey_app.services.publishing import publish_seed
+
+    directory = Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY)
+    report = publish_seed(directory, current_app.extensions["questionnaires"])
+    db.session.commit()
+    click.echo(f"Published: {', '.join(report.published) or 'nothing new'}; "
+               f"{report.unchanged} unchanged.")
+    for conflict in report.conflicts:
+        click.echo(f"Not published: {conflict}.", err=True)
+    if report.conflicts:
+        sys.exit(1)
+
+
 @questionnaires_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--language", default="nb", type=click.Choice(["nb", "nn", "en"]),
@@ -234,22 +255,26 @@ def seed_command() -> None:
 def check_questionnaires(paths: tuple[Path, ...], language: str) -> None:
     """Check questionnaire and rules files (default: the service's folder, with its
     rules/ folder); prints FILE:LINE:COLUMN: message for every problem."""
+    from forms.messages import Msg, message
     from survey_app.questionnaires import DEFAULT_DIRECTORY, check_paths
 
     roots = paths or (Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY),)
     result = check_paths(roots)
-    for problem in result.problems:
+    for problem in result.problems + result.warnings:  # a warning's text says it is one
         click.echo(problem.text(language))
+    if result.warnings:
+        click.echo(message(Msg.CHECK_WARNINGS, language, warnings=len(result.warnings)),
+                   err=True)
     if result.problems:
-        click.echo(f"{len(result.problems)} problem(s) in "
-                   f"{result.form_files + result.rule_files} file(s).", err=True)
+        click.echo(message(Msg.CHECK_FAILED, language, problems=len(result.problems),
+                           files=result.files), err=True)
         sys.exit(1)
     questionnaires = result.questionnaires.questionnaires
-    questions = sum(1 for q in questionnaires for _ in q.questions())
-    rules = sum(len(r.rules) for r in result.rules.rule_sets)
-    click.echo(f"{result.form_files} file(s) checked: {len(questionnaires)} questionnaire(s), "
-               f"{questions} questions; {result.rule_files} rules file(s): {rules} repayment "
-               "rules; no problems.")
+    click.echo(message(
+        Msg.CHECK_OK, language, files=result.form_files, questionnaires=len(questionnaires),
+        questions=sum(1 for q in questionnaires for _ in q.questions()),
+        rule_files=result.rule_files, rules=sum(len(r.rules) for r in result.rules.rule_sets),
+        schemes=len(result.schemes.entries) if result.schemes else 0))
 
 def init_app(app: Flask) -> None:
     from survey_app.cli_export import init_app as init_export_cli

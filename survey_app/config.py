@@ -151,6 +151,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "reviewer": {"amr": ("mfa",)},
             "auditor": {"amr": ("mfa",)},
             "admin": {"amr": ("mfa",)},
+            "author": {"amr": ("mfa",)},
         },
         "PENDING_POST_SECONDS": PENDING_POST_SECONDS,
         "PASSWORD_SIGN_IN": None,  # chosen by APP_ENV in finalise()
@@ -205,7 +206,8 @@ def finalise(config: dict[str, Any]) -> None:
 
 # Who signs in where (our choice, after issue 13): coordinators through the municipalities'
 # provider, state staff through theirs.
-OIDC_ROLES = {"kommune": ("coordinator",), "stat": ("reviewer", "auditor", "admin")}
+OIDC_ROLES = {"kommune": ("coordinator",),
+              "stat": ("reviewer", "auditor", "admin", "author")}
 
 
 def _finalise_oidc(config: dict[str, Any]) -> None:

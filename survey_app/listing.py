@@ -13,13 +13,15 @@ for pages that need every row anyway, such as a total) or to a SQLAlchemy select
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import request, url_for
 
+from forms.money import NumberError, parse_amount
 from survey_app.extensions import db
 from survey_app.query_args import page_arg
 
@@ -43,10 +45,13 @@ class Listing:
     def from_args(cls, args: Mapping[str, str], sorts: Sequence[str], default_sort: str,
                   default_direction: str = ASC, per_page: int = PER_PAGE) -> Listing:
         sort = (args.get(SORT_ARG) or "").strip()
+        sort = sort if sort in sorts else default_sort
         direction = (args.get(DIRECTION_ARG) or "").strip()
-        return cls(page=page_arg(args, PAGE_ARG),
-                   sort=sort if sort in sorts else default_sort,
-                   direction=direction if direction in (ASC, DESC) else default_direction,
+        if direction not in (ASC, DESC):
+            # the default direction is the default column's (newest first); another
+            # column asked for without one is read from the top (A to Z)
+            direction = default_direction if sort == default_sort else ASC
+        return cls(page=page_arg(args, PAGE_ARG), sort=sort, direction=direction,
                    per_page=per_page)
 
     @property
@@ -137,3 +142,61 @@ class Page(Generic[T]):
         if key != self.listing.sort:
             return None
         return "descending" if self.listing.descending else "ascending"
+
+
+# ---- filters: a GET form's own arguments, read as strictly as the page and the sort -------
+
+# The amount range of a list, in kroner as typed (the flag list's `min_amount` first).
+MIN_AMOUNT_ARG, MAX_AMOUNT_ARG = "min_amount", "max_amount"
+
+
+def choice_arg(args: Mapping[str, str], name: str,
+               choices: Collection[str]) -> tuple[str, bool]:
+    """(the chosen value, whether it could be used): absent is ("", True); a value that is
+    not one of ``choices`` (a code of another list, ``<script>``) is ("", False), for the
+    page to say it was not used."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return "", True
+    return (raw, True) if raw in choices else ("", False)
+
+
+@dataclass(frozen=True)
+class AmountRange:
+    """The amount filter of a list (``?min_amount=&max_amount=``, kroner as a person types
+    them: ``250 000``, ``kr 1 000,50``); a bound that cannot be read is not used, and its
+    message (in the page's language) says why."""
+
+    low_text: str = ""
+    high_text: str = ""
+    low: Decimal | None = None
+    high: Decimal | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # argument name -> message
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], language: str) -> AmountRange:
+        texts = {name: (args.get(name) or "").strip() for name in (MIN_AMOUNT_ARG,
+                                                                     MAX_AMOUNT_ARG)}
+        values: dict[str, Decimal | None] = {}
+        errors: dict[str, str] = {}
+        for name, text in texts.items():
+            values[name] = None
+            if text:
+                try:
+                    values[name] = parse_amount(text)
+                except NumberError as problem:
+                    errors[name] = problem.text(language)
+        return cls(low_text=texts[MIN_AMOUNT_ARG], high_text=texts[MAX_AMOUNT_ARG],
+                   low=values[MIN_AMOUNT_ARG], high=values[MAX_AMOUNT_ARG], errors=errors)
+
+    @property
+    def active(self) -> bool:
+        return self.low is not None or self.high is not None
+
+    def admits(self, kroner: Decimal | int | None) -> bool:
+        """Whether an amount lies within the range (both ends included); a row without an
+        amount only when no bound is set."""
+        if kroner is None:
+            return not self.active
+        return ((self.low is None or kroner >= self.low)
+                and (self.high is None or kroner <= self.high))

@@ -125,3 +125,11 @@ def posted_controls(questionnaire: Questionnaire, section_id: str,
     fields = answer_fields(section)
     return [[key, value] for key in form if key in fields or key in PAGE_CONTROLS
             for value in form.getlist(key)]
+
+
+def unchanged(posted: FormData, shown: FormData) -> bool:
+    """Whether a post carries the answers its page was shown with (empty fields aside):
+    nothing was typed since the page was loaded."""
+    def filled(data: FormData) -> dict[str, list[str]]:
+        return {k: v for k, v in data.as_dict().items() if any(x.strip() for x in v)}
+    return filled(posted) == filled(shown)

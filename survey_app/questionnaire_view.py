@@ -63,7 +63,7 @@ def _section_fields(qid: str, version: int, content_hash: str, section_id: str,
         return render_text(text, language, figures)
 
     texts = fixed_texts(language)
-    return tuple(question_view(q, t, language, texts, show_conditions)
+    return tuple(question_view(q, t, language, texts, show_conditions, figures)
                  for q in section.questions)
 
 
@@ -169,7 +169,8 @@ def _option_markup(options: Options) -> Pieces:
 
 
 def question_view(q: Question, t: Callable[[Any], str], language: str,
-                  texts: Mapping[str, str], show_conditions: bool = True) -> dict[str, Any]:
+                  texts: Mapping[str, str], show_conditions: bool = True,
+                  context: Mapping[str, object] | None = None) -> dict[str, Any]:
     """One question's display data; see questionnaire/_fields.html `questions`."""
     kind = _kind(q)
     view: dict[str, Any] = {"id": q.id, "kind": kind, "question": q}
@@ -180,7 +181,8 @@ def question_view(q: Question, t: Callable[[Any], str], language: str,
     view.update(label=t(q.label), optional=not q.required)
     if kind in ("select", "fieldset"):
         options = tuple((f"{q.id}-{n}", code, label)
-                        for n, (code, label) in enumerate(choice_options(q, language)))
+                        for n, (code, label) in enumerate(choice_options(q, language,
+                                                                          context)))
         input_type = "checkbox" if q.type == "multiple_choice" else "radio"
         view.update(options=options, hints=hints,
                     describedby=" ".join(describedby), input_type=input_type,

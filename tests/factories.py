@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from survey_app.extensions import db
-from survey_app.models import Grant, Round, User, UserMunicipality
+from survey_app.models import AuthorDraft, Grant, Round, User, UserMunicipality
 from survey_app.offices import NATIONAL
 from survey_app.services import rounds
 
@@ -41,7 +43,8 @@ class UserFactory(SQLAlchemyModelFactory):
 
 def make_users() -> dict[str, User]:
     """The cast of the access tests: a coordinator in 3405 Lillehammer (Innlandet), a
-    national and an Innlandet reviewer, a national and an Innlandet auditor and an admin.
+    national and an Innlandet reviewer, a national and an Innlandet auditor, an admin and a
+    questionnaire author.
     National scope is said outright (`national`), as create_user requires."""
     return {
         "coordinator": UserFactory(email="koord@lillehammer.kommune.no", numbers=["3405"]),
@@ -54,6 +57,7 @@ def make_users() -> dict[str, User]:
         "auditor_innlandet": UserFactory(email="revisor@sfin.no", role="auditor",
                                          office="innlandet"),
         "admin": UserFactory(email="admin@helsedir.no", role="admin"),
+        "author": UserFactory(email="skjema@helsedir.no", role="author"),
     }
 
 
@@ -83,3 +87,27 @@ def make_round(key: str = LAVTERSKEL_2022, amounts: dict[str, int] | None = None
         db.session.add(Grant(round=created, municipality_number=number, amount=amount))
     db.session.commit()
     return created
+
+
+QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
+
+
+def shipped_texts(slug: str) -> dict[str, str]:
+    """The shipped questionnaire, scheme entry and rules of a scheme, as an author would
+    paste them into the workspace (the scheme entry as a one-item list from schemes.yaml)."""
+    entries = (QUESTIONNAIRES / "schemes" / "schemes.yaml").read_text("utf-8")
+    blocks = re.split(r"(?m)^(?=- slug: )", entries)
+    entry = next(b for b in blocks if b.startswith(f"- slug: {slug}\n"))
+    return {"questionnaire": (QUESTIONNAIRES / f"{slug}.v1.yaml").read_text("utf-8"),
+            "scheme": entry.rstrip("\n") + "\n",
+            "rules": (QUESTIONNAIRES / "rules" / f"{slug}.yaml").read_text("utf-8")}
+
+
+def shipped_draft(slug: str, title: str = "Lavterskel") -> AuthorDraft:
+    texts = shipped_texts(slug)
+    draft = AuthorDraft(title=title, questionnaire_text=texts["questionnaire"],
+                        scheme_text=texts["scheme"], rules_text=texts["rules"],
+                        created_by="skjema@helsedir.no", updated_by="skjema@helsedir.no")
+    db.session.add(draft)
+    db.session.flush()
+    return draft

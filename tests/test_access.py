@@ -12,11 +12,12 @@ from survey_app.extensions import db
 from survey_app.models import AuditEvent, Flag, Response
 
 ROLES = ["anonymous", "coordinator", "reviewer_national", "reviewer_innlandet", "auditor",
-         "auditor_innlandet", "admin"]
+         "auditor_innlandet", "admin", "author"]
 EVERYONE = set(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
 STAFF = {"reviewer_national", "reviewer_innlandet", "auditor", "auditor_innlandet", "admin"}
-PREVIEWERS = STAFF
+PREVIEWERS = STAFF | {"author"}  # authors preview what they write
+AUTHORS = {"author"}  # the questionnaire workspace (issue 15): not even admins
 EXPORTERS = STAFF
 # Reading cases, flags and letters: reviewers, auditors and admins, each within their scope
 # (Innlandet's reviewer and auditor: 3405 Lillehammer, not 0301 Oslo). Only reviewers decide
@@ -72,7 +73,7 @@ EXPECTED_GET = {
     "/glemt-passord": EVERYONE,
     "/tilbakestill-passord/proevelenke-for-tilgangstesten": EVERYONE,
     "/konto/passord": SIGNED_IN,
-    "/kommuner/3405": SIGNED_IN,
+    "/kommuner/3405": SIGNED_IN - AUTHORS,  # authors write forms, not cases
     "/kommuner/0301": NATIONAL_READERS,
     # Exports: downloads answer 200 with the file, within the user's scope.
     "/eksport": EXPORTERS,
@@ -84,6 +85,9 @@ EXPECTED_GET = {
     # proves the route is behind the export rule.
     "/eksport/lavterskel-psykisk-helse/2022/svar-positions.csv": set(),
     "/skjema": PREVIEWERS,
+    "/skjema/arbeidsrom": AUTHORS,
+    "/skjema/arbeidsrom/1": AUTHORS,
+    "/skjema/arbeidsrom/1/publiser": AUTHORS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
     # A report: its own coordinator (3405) only, never an admin (separation of duties);
     # 0301 has no coordinator here.
@@ -111,7 +115,7 @@ SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
                "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"],
                "reference": ["TB-2022-3405-1"], "group": ["positions"], "name": ["kommune"],
-               "flag_id": ["1"], "user_id": ["1"]}
+               "flag_id": ["1"], "user_id": ["1"], "draft_id": ["1"]}
 
 
 @pytest.fixture
@@ -187,6 +191,17 @@ def receipt_samples(app, lavterskel) -> None:
         db.session.commit()
 
 
+@pytest.fixture
+def author_samples(app) -> None:
+    """Draft 1 in the questionnaire workspace: the shipped lavterskel questionnaire, its
+    scheme entry and its rules, which pass the check (so its publish page opens)."""
+    from tests.factories import shipped_draft
+
+    with app.app_context():
+        shipped_draft("lavterskel-psykisk-helse")
+        db.session.commit()
+
+
 def urls_of(rule) -> list[str]:
     urls = [rule.rule]
     for arg in rule.arguments:
@@ -220,7 +235,8 @@ def test_sign_in_through_a_provider_nobody_configured_is_not_found(client, auth,
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, mail_samples,
-                                             review_samples, receipt_samples, role):
+                                             review_samples, receipt_samples, author_samples,
+                                             role):
     if role != "anonymous":
         auth.login(users[role])
     for url, allowed in EXPECTED_GET.items():

@@ -99,7 +99,8 @@ def test_the_round_page_shows_the_grant_history(app, client, auth, users, runner
     auth.login(users["admin"])
     page = client.get("/admin/runder/lavterskel-psykisk-helse/2022").get_data(as_text=True)
     assert "356" in page and "100\u00a0000\u00a0000\u00a0kr" in page  # 2022's register
-    assert "opt-out of 3405 (forced: the round has no opt-out deadline)" in page
+    assert ("Fordelt på nytt etter at 3405 takket nei til tilskuddet. Registrert ved "
+            "overstyring: runden har ingen frist for å takke nei.") in page
     # 356 allocations and the changes the opt-out made: the newest hundred are shown.
     assert re.search(r"De nyeste 100 av [\d\xa0]+ endringene", page)
 

@@ -144,7 +144,7 @@ def test_bad_input_is_a_400_with_the_reason_next_to_the_field_and_creates_nothin
     assert f'id="{field}-error"' in page and message in page
     assert 'aria-invalid="true"' in page
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 6  # the fixture's
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 7  # the fixture's seven
         assert not events(app, "user.create")
 
 

@@ -35,7 +35,8 @@ def test_demo_seed_prints_working_logins_and_is_idempotent(app, runner, client):
     assert first.exit_code == 0, first.output
     for demo in DEMO_USERS:
         assert demo.email in first.output and demo.password in first.output
-    assert {u.role for u in DEMO_USERS} == {"coordinator", "reviewer", "auditor", "admin"}
+    assert {u.role for u in DEMO_USERS} == {"coordinator", "reviewer", "auditor", "admin",
+                                             "author"}
     with app.app_context():
         before = snapshot()
     second = runner.invoke(args=["demo", "seed"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,14 +23,16 @@ from wtforms.validators import (
 )
 
 from forms.money import format_amount
+from survey_app import grant_words
 from survey_app.access import Action, requires
 from survey_app.admin.views import bp
 from survey_app.extensions import db
 from survey_app.form_fields import DateField, KronerField
-from survey_app.listing import Listing
+from survey_app.listing import AmountRange, Listing, choice_arg
 from survey_app.lookups import round_or_404
-from survey_app.models import Grant, GrantEvent, Round, Scheme
-from survey_app.services import grants, rounds
+from survey_app.models import Grant, GrantEvent, Municipality, Round, Scheme
+from survey_app.offices import office_name
+from survey_app.services import grants, register, rounds
 from survey_app.services.scheme_rules import YearRefusal
 
 DATE_HINT = _l("dd.mm.yyyy, for example 01.04.2023")
@@ -137,7 +140,9 @@ def round_page(slug: str, year: int) -> str | Response | tuple[str, int]:
         return redirect(url_for("admin.round_page", slug=slug, year=year))
     page = render_template("admin/rounds_round.html", round=found, form=form,
                            kroner=format_amount, status_labels=STATUS_LABELS,
-                           **_grant_tables(found))
+                           history_reason=grant_words.history_reason,
+                           history_actor=grant_words.history_actor,
+                           known_reason=grant_words.known_reason, **_grant_tables(found))
     return page, 400 if form.errors else 200
 
 
@@ -154,23 +159,83 @@ def _year_refusal(refusal: YearRefusal) -> str:
 HISTORY_ROWS = 100
 GRANT_SORTS: dict[str, Callable[[Grant], Any]] = {
     "number": lambda g: g.municipality_number, "amount": lambda g: g.amount,
-    "status": lambda g: g.status}
+    "status": lambda g: (str(STATUS_LABELS.get(g.status, g.status)).casefold(),
+                         g.municipality_number)}
 
 
 def _grant_tables(found: Round) -> dict[str, object]:
     numbering = grants.Numbering.for_year(found.year)
     rows = grants.grants_of(found)
-    listing = Listing.from_args(request.args, list(GRANT_SORTS), "number")
+    names = {g.municipality_number: numbering.name(g.municipality_number) for g in rows}
+    chosen = _GrantFilter.from_args(found, names)
+    shown = [g for g in rows if chosen.admits(g)]
+    sorts = {**GRANT_SORTS, "municipality": lambda g: (
+        names[g.municipality_number].casefold(), g.municipality_number)}
+    listing = Listing.from_args(request.args, list(sorts), "number")
     events = db.session.execute(
         sa.select(GrantEvent, Grant.municipality_number).join(Grant)
         .where(Grant.round_id == found.id).order_by(GrantEvent.id.desc())
         .limit(HISTORY_ROWS)).all()
     event_count = db.session.scalar(
         sa.select(sa.func.count(GrantEvent.id)).join(Grant).where(Grant.round_id == found.id))
-    return {"grants": rows, "page": listing.page_of(rows, GRANT_SORTS),
-            "names": {g.municipality_number: numbering.name(
-                g.municipality_number) for g in rows}, "events": events,
+    return {"grants": rows, "shown": shown, "page": listing.page_of(shown, sorts),
+            "chosen": chosen, "names": names, "events": events,
             "event_count": event_count,
         "total": sum(g.amount for g in rows),
+        "shown_total": sum(g.amount for g in shown),
         "paid_total": sum(g.paid_amount or 0 for g in rows),
         "paid_count": sum(1 for g in rows if g.paid_on is not None)}
+
+
+@dataclass(frozen=True)
+class _GrantFilter:
+    """The filter of the round page's grants (a GET form): county, Statsforvalter office,
+    status, amount range, and a search in the municipality's name or number."""
+
+    places: dict[str, Municipality]  # kommunenummer -> its register entry that year
+    counties: list[tuple[str, str]]  # (county number, name), the round's
+    offices: list[tuple[str, str]]  # (office slug, its name that year), the round's
+    amounts: AmountRange
+    county: str = ""
+    office: str = ""
+    status: str = ""
+    search: str = ""
+    ignored: tuple[tuple[str, str], ...] = ()  # (argument, label) not used
+
+    @classmethod
+    def from_args(cls, found: Round, names: dict[str, str]) -> _GrantFilter:
+        args = request.args
+        places = {m.number: m for m in register.municipalities_for_year(found.year)
+                  .municipalities if m.number in names}
+        counties = sorted({(m.county_number, m.county_name) for m in places.values()
+                           if m.county_number})
+        language = str(get_locale() or "nb")
+        offices = [(o, office_name(o, found.year, language))
+                   for o in sorted({m.office for m in places.values() if m.office})]
+        county, county_ok = choice_arg(args, "county", {c for c, _name in counties})
+        office, office_ok = choice_arg(args, "office", {o for o, _name in offices})
+        status, status_ok = choice_arg(args, "status", STATUS_LABELS)
+        ignored = tuple((name, str(label)) for name, label, ok in (
+            ("county", _l("County"), county_ok), ("office", _l("County governor"), office_ok),
+            ("status", _l("Status"), status_ok)) if not ok)
+        return cls(places=places, counties=counties, offices=offices, county=county,
+                   office=office, status=status, search=(args.get("q") or "").strip(),
+                   amounts=AmountRange.from_args(args, language),
+                   ignored=ignored)
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.ignored or self.amounts.errors)
+
+    def admits(self, grant: Grant) -> bool:
+        place = self.places.get(grant.municipality_number)
+        if (self.county or self.office) and place is None:
+            return False
+        name = place.display_name if place else ""
+        wanted = self.search.casefold()
+        return ((not self.county or (place is not None and place.county_number == self.county))
+                and (not self.office or (place is not None and place.office == self.office))
+                and (not self.status or grant.status == self.status)
+                and self.amounts.admits(grant.amount)
+                and (not wanted or grant.municipality_number.startswith(wanted)
+                     or wanted in name.casefold()))

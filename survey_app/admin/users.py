@@ -33,7 +33,8 @@ from survey_app.query_args import page_arg
 from survey_app.services import users as user_service
 
 ROLE_LABELS = {Role.COORDINATOR: _l("Coordinator"), Role.REVIEWER: _l("Reviewer"),
-               Role.AUDITOR: _l("Auditor"), Role.ADMIN: _l("Administrator")}
+               Role.AUDITOR: _l("Auditor"), Role.ADMIN: _l("Administrator"),
+               Role.AUTHOR: _l("Questionnaire author")}
 PROVIDER_LABELS = {"kommune": _l("ID-porten (municipalities)"),
                    "stat": _l("Entra ID (state staff)")}
 NUMBER_LIST = re.compile(r"[\s,;]+")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,9 +15,10 @@ from survey_app import sessions
 from survey_app.access import Action, requires
 from survey_app.audit_words import action_words, object_words
 from survey_app.extensions import db
+from survey_app.listing import DESC, Listing, choice_arg
 from survey_app.mail import mail_counts
 from survey_app.models import AuditEvent, Municipality, User, UserSession
-from survey_app.query_args import date_arg, page_arg
+from survey_app.query_args import date_arg
 from survey_app.services import users as user_service
 from survey_app.services.audit_log import visible_to
 
@@ -24,6 +26,7 @@ bp = Blueprint("admin", __name__)
 bp.add_app_template_filter(action_words)
 bp.add_app_template_filter(object_words)
 PAGE_SIZE = 100
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 @bp.route("/admin")
@@ -69,27 +72,45 @@ def user_or_404(user_id: int) -> User:
 @bp.route("/logg")
 @requires(Action.READ_AUDIT_LOG)
 def audit_log() -> str:
-    filters = {k: request.args.get(k, "").strip() for k in ("actor", "action", "object_type",
-                                                            "object_id")}
+    args = request.args
     # An office's auditor sees only the office's events (services.audit_log).
     scope = visible_to(current_user)
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(scope).distinct()).all()
+    object_types = db.session.scalars(sa.select(AuditEvent.object_type).where(scope)
+                                      .distinct()).all()
+    filters = {k: (args.get(k) or "").strip() for k in ("actor", "object_id")}
+    filters["action"], action_ok = choice_arg(args, "action", actions)
+    filters["object_type"], type_ok = choice_arg(args, "object_type", object_types)
     query = sa.select(AuditEvent).where(scope)
     for key, value in filters.items():
         if value:
             query = query.where(getattr(AuditEvent, key) == value)
-    (start, start_ok), (end, end_ok) = date_arg(request.args, "from"), date_arg(request.args,
-                                                                                "to")
+    (start, start_ok), (end, end_ok) = date_arg(args, "from"), date_arg(args, "to")
+    # The dates are the reader's, in Europe/Oslo; the log keeps UTC.
     if start:
-        query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time()))
+        query = query.where(AuditEvent.at >= _utc_midnight(start))
     if end:
-        query = query.where(AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1),
-                                                                dt.time()))
-    page = page_arg(request.args)
-    events = db.session.scalars(query.order_by(AuditEvent.id.desc())
-                                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(scope).distinct()
-                                 .order_by(AuditEvent.action)).all()
-    return render_template("admin/audit_log.html", events=events[:PAGE_SIZE],
-                           more=len(events) > PAGE_SIZE, page=page, filters=filters,
-                           start=start, end=end, actions=actions,
-                           date_error=not (start_ok and end_ok))
+        query = query.where(AuditEvent.at < _utc_midnight(end + dt.timedelta(days=1)))
+    # The events in the words the reader reads, in the order of those words.
+    in_words = sorted(actions, key=lambda a: action_words(a).casefold())
+    sorts = {"time": AuditEvent.at, "actor": AuditEvent.actor,
+             "action": sa.case({a: i for i, a in enumerate(in_words)},
+                               value=AuditEvent.action, else_=len(in_words))
+             if in_words else AuditEvent.action}
+    listing = Listing.from_args(args, list(sorts), "time", DESC, per_page=PAGE_SIZE)
+    page = listing.paged(query, sorts, tiebreak=(AuditEvent.id.desc(),))
+    ignored = [(name, label) for name, label, ok in (
+        ("action", _("Event"), action_ok), ("object_type", _("Object type"), type_ok))
+        if not ok]
+    return render_template(
+        "admin/audit_log.html", page=page, filters=filters, start=start, end=end,
+        actions=[(a, action_words(a)) for a in in_words],
+        object_types=sorted(((t, object_words(t)) for t in object_types),
+                            key=lambda c: c[1].casefold()),
+        ignored=ignored, date_error=not (start_ok and end_ok))
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    """The start of a day in Europe/Oslo as the log stores times: naive UTC."""
+    return (dt.datetime.combine(day, dt.time(), tzinfo=OSLO).astimezone(dt.UTC)
+            .replace(tzinfo=None))

@@ -43,7 +43,7 @@ from survey_app.models import RecoveryCode, Role, User, UserSession
 from survey_app.models.users import utcnow
 from survey_app.services.users import UserError
 
-STAFF = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+STAFF = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN, Role.AUTHOR)
 ISSUER = "Tilskuddsrapportering"  # the name an authenticator app shows for the account
 RECOVERY_CODES = 10
 # Lower-case letters and digits without look-alikes (0/o, 1/l/i): 10 of them are 49 bits.

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, logout_user
 from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
@@ -98,8 +99,32 @@ def set_language(language: str) -> Response:
     form = LanguageForm()
     if language not in current_app.config["LANGUAGES"] or not form.validate_on_submit():
         abort(400)
-    session["lang"] = language
+    switch_language(language)
     return redirect(safe_next(form.next.data) or url_for("main.home"))
+
+
+# A page whose form can be saved as a draft passes `language_form` (its form's id) to
+# base.html: the language buttons then send that form to the page itself, named this,
+# so what was typed is saved and shown again in the chosen language (report, preview).
+LANGUAGE_FIELD = "sprak"
+
+
+def posted_language() -> str | None:
+    """The language a language button sent the page's form with; None when another
+    button sent it. An unknown code is refused (400) before anything is saved."""
+    code = request.form.get(LANGUAGE_FIELD)
+    if code is None:
+        return None
+    if code not in current_app.config["LANGUAGES"]:
+        abort(400)
+    return code
+
+
+def switch_language(language: str) -> None:
+    """Chooses the language for this browser, from this request on (flask_babel caches
+    the request's locale: refreshed so the page answered now is in it already)."""
+    session["lang"] = language
+    refresh()
 
 
 @bp.route("/invitasjon/<token>", methods=["GET", "POST"])

@@ -35,12 +35,13 @@ def draft_at(saves: list[PageSave], version: int) -> dict[str, PageSave]:
     return pages
 
 
-def shown_values(section: Section, key: str, values: list[str], language: str) -> list[str]:
+def shown_values(section: Section, key: str, values: list[str], language: str,
+                 context: dict[str, object] | None = None) -> list[str]:
     """Typed values as typed; a choice code as its label (the code if it is none)."""
     question = answer_fields(section).get(key)
     if question is None or question.type in TYPED:
         return values
-    labels = dict(choice_options(question, language))
+    labels = dict(choice_options(question, language, context))
     return [labels.get(value, value) for value in values]
 
 
@@ -84,7 +85,7 @@ def history(slug: str, year: int, number: str) -> str:
     pages = draft_at(saves, version) if version is not None else {}
     shown_pages = [
         (sections[sid], save, [(field_label(sections[sid], key, language, context),
-                                shown_values(sections[sid], key, values, language))
+                                shown_values(sections[sid], key, values, language, context))
                                for key, values in save.data.items()])
         for sid in sections if (save := pages.get(sid)) is not None]
     return render_template(

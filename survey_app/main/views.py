@@ -40,6 +40,7 @@ START_PAGES = {
     Role.REVIEWER: "main.review_home",
     Role.AUDITOR: "main.audit_home",
     Role.ADMIN: "admin.home",
+    Role.AUTHOR: "authoring.workspace",
 }
 
 

@@ -11,6 +11,7 @@ from survey_app.models.compliance import (
     FlagStatus,
     ReviewComment,
 )
+from survey_app.models.definitions import AuthorDraft, DefinitionKind, PublishedDefinition
 from survey_app.models.mail import (
     Invitation,
     Mailbox,
@@ -52,10 +53,12 @@ __all__ = [
     "Administration",
     "AllocationKey",
     "AuditEvent",
+    "AuthorDraft",
     "Claim",
     "ClaimPayment",
     "ClaimStage",
     "ClaimStatus",
+    "DefinitionKind",
     "Flag",
     "FlagEvent",
     "FlagStatus",
@@ -74,6 +77,7 @@ __all__ = [
     "PasswordReset",
     "PendingPost",
     "Position",
+    "PublishedDefinition",
     "Recipient",
     "RecoveryCode",
     "Reminder",

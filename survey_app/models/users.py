@@ -23,13 +23,16 @@ class Role(enum.StrEnum):
     REVIEWER = "reviewer"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Writes and publishes questionnaires, scheme entries and rules (issue 15): staff at the
+    # Directorate, who own the schemes' forms.
+    AUTHOR = "author"
 
 
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
-            "role in ('coordinator', 'reviewer', 'auditor', 'admin')", name="role"),
+            "role in ('coordinator', 'reviewer', 'auditor', 'admin', 'author')", name="role"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -11,8 +11,9 @@ import json
 from decimal import Decimal
 from functools import partial
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.answers import prefilled
 from forms.builder import (
@@ -29,6 +30,7 @@ from forms.messages import message
 from forms.model import Questionnaire, Section
 from survey_app import page_input
 from survey_app.access import Action, requires
+from survey_app.auth.views import posted_language, switch_language
 from survey_app.questionnaire_view import fixed_texts, problem_lines, section_fields
 from survey_app.questionnaires import all_questionnaires
 
@@ -102,9 +104,25 @@ def visibility(qid: str, version: int, section_id: str) -> Response:
 
 @bp.route("/skjema/<qid>/v<int:version>/<section_id>", methods=["GET", "POST"])
 @requires(Action.PREVIEW_QUESTIONNAIRE)
-def section(qid: str, version: int, section_id: str) -> str:
+def section(qid: str, version: int, section_id: str) -> str | WerkzeugResponse:
     questionnaire, current = _questionnaire_section(qid, version, section_id)
-    language = _language()
+    chosen = posted_language() if request.method == "POST" else None  # 400 if unknown
+    if chosen is not None:
+        # A language button sent the page's form: shown again in that language, checked
+        # as "Check the answers" would; untouched, the page just opens again in it.
+        switch_language(chosen)
+        typed = page_input.posted(current, request.form)[0]
+        if page_input.unchanged(typed, prefilled(current, DEMO_CONTEXT)):
+            return redirect(url_for("preview.section", qid=qid, version=version,
+                                    section_id=section_id), code=303)
+    return section_page(questionnaire, current, _language())
+
+
+def section_page(questionnaire: Questionnaire, current: Section, language: str,
+                 draft_id: int | None = None) -> str:
+    """A preview page of a served questionnaire or (``draft_id``) of an author's draft:
+    the page's GET or its "Check the answers" POST, never stored."""
+    section_id = current.id
     result, added = None, None
     if request.method == "POST":
         data, result, added = _posted(current)
@@ -122,11 +140,13 @@ def section(qid: str, version: int, section_id: str) -> str:
         problems=problem_lines(current, result.errors, result.anchors,
                                partial(_text, language)) if result else [],
         t=partial(_text, language), msg=partial(message, language=language),
-        show=partial(format_answer, language=language), stored=_stored,
-        options=partial(choice_options, language=language), show_conditions=True,
+        show=partial(format_answer, language=language, context=DEMO_CONTEXT), stored=_stored,
+        options=partial(choice_options, language=language, context=DEMO_CONTEXT),
+        show_conditions=True,
         section_shown=current.show_if is None or current.show_if.is_true(DEMO_CONTEXT),
         field_views=section_fields(questionnaire, section_id, language, DEMO_CONTEXT),
-        texts=fixed_texts(language))
+        texts=fixed_texts(language), language_form="preview-form", draft_id=draft_id,
+        content_language=language)
 
 
 def _stored(value: object) -> str:

@@ -35,6 +35,7 @@ from forms.model import Questionnaire, Section
 from survey_app import page_input
 from survey_app.access import Action, can, requires
 from survey_app.after_response import after_response
+from survey_app.auth.views import posted_language, switch_language
 from survey_app.extensions import csrf, db
 from survey_app.lookups import report_or_404
 from survey_app.mail import deliver_after_response
@@ -82,8 +83,8 @@ def _editable(grant: Grant, response: ReportResponse | None) -> bool:
 def _texts(language: str, context: dict[str, object]) -> dict[str, Any]:
     return {"t": lambda text: render_text(text, language, context),
             "msg": partial(message, language=language),
-            "show": partial(format_answer, language=language),
-            "options": partial(choice_options, language=language)}
+            "show": partial(format_answer, language=language, context=context),
+            "options": partial(choice_options, language=language, context=context)}
 
 
 def _whole_report(slug: str, year: int, number: str) -> dict[str, Any]:
@@ -118,8 +119,14 @@ def page(slug: str, year: int, number: str, section_id: str) -> Any:
     grant, municipality, response = _report(slug, year, number)
     questionnaire = responses.questionnaire_of(grant, response)
     section = _section(questionnaire, section_id)
+    language = posted_language() if request.method == "POST" else None  # 400 if unknown
     if not _editable(grant, response):
+        if language is not None:
+            switch_language(language)
         return redirect(url_for("report.overview", **_urls(grant)))
+    if language is not None:
+        return _switch_language(grant, municipality, response, questionnaire, section,
+                                language)
     if request.method == "POST":
         return _save(grant, municipality, response, questionnaire, section)
     pending = resume.pending_for(grant, section.id)
@@ -176,6 +183,24 @@ def _save(grant: Grant, municipality: Municipality, response: ReportResponse | N
             result=result, show_errors=True, saved=True,
             revealed=page_input.revealed(request.form, result))
     return redirect(_target_url(urls, target))
+
+
+def _switch_language(grant: Grant, municipality: Municipality,
+                     response: ReportResponse | None, questionnaire: Questionnaire,
+                     section: Section, language: str) -> Any:
+    """A language button pressed on the page (base.html sends the page's form): what was
+    typed is saved as by a save that stays on the page (same validation, conflict check
+    and audit), and the page is shown again in that language with what was typed and its
+    problems. Nothing typed since the page was loaded: only the language changes, and the
+    page opens again as it was (no save, no draft started, no problems shown)."""
+    shown = page_data(section, responses.page_data(response), grant_context(grant, municipality))
+    posted, _ = page_input.posted(section, request.form)
+    switch_language(language)
+    if page_input.unchanged(posted, shown):
+        back: dict[str, Any] = {"tilbake": "oppsummering"} if _back_to_summary() else {}
+        return redirect(url_for("report.page", section_id=section.id, **_urls(grant), **back),
+                        code=303)
+    return _save(grant, municipality, response, questionnaire, section)
 
 
 def _back_to_summary() -> bool:
@@ -237,6 +262,9 @@ class _PageView:
                                        self.context, show_conditions=False),
             fixed=fixed_texts(self.language), show_conditions=False,
             back_to_summary=_back_to_summary(),
+            # The language buttons send this form (not over a conflict: that would save
+            # over the other person's answers without the respondent choosing to).
+            language_form="page-form" if conflict is None else None,
             notes=responses.review_notes(self.response), **texts)
 
     def _version(self) -> int:
@@ -248,7 +276,7 @@ class _PageView:
         theirs = validate_section(self.questionnaire, self.section.id,
                                   FormData(conflict.data), self.context, {}, self.language)
         return [(render_text(q.label, self.language, self.context),
-                 format_answer(q, theirs.answers[q.id], self.language))
+                 format_answer(q, theirs.answers[q.id], self.language, self.context))
                 for q in self.section.questions if q.id in theirs.answers]
 
 

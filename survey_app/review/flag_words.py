@@ -15,10 +15,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from forms.builder import render_text
 from forms.model import Questionnaire
 from forms.money import format_amount
 from survey_app.models import FlagEvent
-from survey_app.review.pages import text_in
 from survey_app.review.views import bp
 from survey_app.services import responses
 
@@ -39,12 +39,17 @@ class Figure:
     value: str
 
 
-def figures(explanation: Mapping[str, Any], language: str) -> list[Figure]:
-    """The figures a rule read, each named by its question's label in ``language``."""
+Context = Mapping[str, object] | None  # a grant's figures (responses.context_of), if known
+
+
+def figures(explanation: Mapping[str, Any], language: str,
+            context: Context = None) -> list[Figure]:
+    """The figures a rule read, each named by its question's label in ``language`` (its
+    placeholders filled with ``context``, forms.builder.render_text)."""
     questionnaire = _questionnaire(explanation)
     found = explanation.get("figures") or {}
-    return [Figure(_label(name, questionnaire, language), _value(name, value, questionnaire))
-            for name, value in found.items()]
+    return [Figure(_label(name, questionnaire, language, context),
+                   _value(name, value, questionnaire)) for name, value in found.items()]
 
 
 def _questionnaire(explanation: Mapping[str, Any]) -> Questionnaire | None:
@@ -55,18 +60,19 @@ def _questionnaire(explanation: Mapping[str, Any]) -> Questionnaire | None:
         return None
 
 
-def _label(name: str, questionnaire: Questionnaire | None, language: str) -> str:
+def _label(name: str, questionnaire: Questionnaire | None, language: str,
+           context: Context = None) -> str:
     if name in _FACT_LABELS:
         return str(_FACT_LABELS[name])
     question_id, _dot, column_id = name.partition(".")
     question = questionnaire.question(question_id) if questionnaire else None
     if question is None:
         return _("An answer that is no longer in the questionnaire")
-    label = text_in(question.label, language) or question_id
+    label = render_text(question.label, language, context) or question_id
     if column_id:
         column = next((c for c in question.columns if c.id == column_id), None)
         if column is not None:
-            label = f"{label}, {text_in(column.label, language)}"
+            label = f"{label}, {render_text(column.label, language, context)}"
     return label
 
 
@@ -124,17 +130,18 @@ def event_actor(actor: str) -> str:
     return actor if "@" in actor else _("The service, automatically")
 
 
-def questionnaire_title(questionnaire_id: str, version: int, language: str) -> str:
+def questionnaire_title(questionnaire_id: str, version: int, language: str,
+                        context: Context = None) -> str:
     """A questionnaire by its title, not its id (an unloaded version: the id)."""
     try:
         title = responses.questionnaire_version(questionnaire_id, version).title
     except LookupError:
         return questionnaire_id
-    return text_in(title, language) or questionnaire_id
+    return render_text(title, language, context) or questionnaire_id
 
 
 def question_label(questionnaire_id: str, version: int, question_id: str,
-                   language: str) -> str:
+                   language: str, context: Context = None) -> str:
     """A question by its label (a comment names its question by id)."""
     try:
         question = responses.questionnaire_version(questionnaire_id, version).question(
@@ -143,10 +150,11 @@ def question_label(questionnaire_id: str, version: int, question_id: str,
         question = None
     if question is None:
         return question_id
-    return text_in(question.label, language) or question_id
+    return render_text(question.label, language, context) or question_id
 
 
 @bp.context_processor
 def flag_words() -> dict[str, object]:
     return {"flag_figures": figures, "event_reason": event_reason, "event_actor": event_actor,
-            "questionnaire_title": questionnaire_title, "question_label": question_label}
+            "questionnaire_title": questionnaire_title, "question_label": question_label,
+            "grant_figures": responses.context_of}

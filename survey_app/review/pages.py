@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from forms.builder import render_text
 from forms.diff import Change, changes
-from forms.money import NumberError, parse_amount, to_ore
 from survey_app.extensions import db
+from survey_app.listing import AmountRange
 from survey_app.models import (
     Claim,
     ClaimPayment,
@@ -59,21 +60,14 @@ class FlagFilter:
     office: str = ""
     status: str = ""
     rule: str = ""
-    min_amount: str = ""  # as typed
-    min_ore: int | None = None
-    error: str = ""  # the minimum amount could not be read
+    # the proposed amount, from and to (listing.AmountRange: a bound that cannot be read
+    # is not used, and said)
+    amounts: AmountRange = field(default_factory=AmountRange)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], language: str) -> FlagFilter:
-        values = {k: (args.get(k) or "").strip()
-                  for k in ("county", "office", "status", "rule", "min_amount")}
-        min_ore, error = None, ""
-        if values["min_amount"]:
-            try:
-                min_ore = to_ore(parse_amount(values["min_amount"]))
-            except NumberError as problem:
-                error = problem.text(language)
-        return cls(min_ore=min_ore, error=error, **values)
+        values = {k: (args.get(k) or "").strip() for k in ("county", "office", "status", "rule")}
+        return cls(amounts=AmountRange.from_args(args, language), **values)
 
     def admits(self, row: FlagRow) -> bool:
         m, flag = row.municipality, row.flag
@@ -81,7 +75,7 @@ class FlagFilter:
                 and (not self.office or m.office == self.office)
                 and (not self.status or flag.status == self.status)
                 and (not self.rule or flag.rule_id == self.rule)
-                and (self.min_ore is None or flag.amount_ore >= self.min_ore))
+                and self.amounts.admits(Decimal(flag.amount_ore) / 100))
 
 
 def flag_sort_keys(language: str,

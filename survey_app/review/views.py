@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -22,7 +21,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from forms.money import format_amount, from_ore
 from survey_app.access import Action, can, enforce, requires
 from survey_app.extensions import db
-from survey_app.listing import Listing
+from survey_app.formatting import OSLO
+from survey_app.listing import AmountRange, Listing, choice_arg
 from survey_app.lookups import grant_or_404, round_or_404
 from survey_app.models import Claim, ClaimStatus, Flag, FlagStatus, Grant, Municipality, User
 from survey_app.review import forms as decision_forms
@@ -32,8 +32,6 @@ from survey_app.services import claim_letters, decisions, payments, responses, t
 from survey_app.services.tracking import State
 
 bp = Blueprint("review", __name__)
-
-OSLO = ZoneInfo("Europe/Oslo")
 STATE_LABELS = {
     State.NOT_INVITED: _l("Not invited"),
     State.INVITED: _l("Invited"),
@@ -69,15 +67,22 @@ def rounds() -> str:
 def round_tracking(slug: str, year: int) -> str:
     round_ = round_or_404(slug, year)
     states = tracking.grant_states(round_, tracking.scoped_municipalities(round_, current_user))
-    state, county = request.args.get("state", ""), request.args.get("county", "")
-    office = request.args.get("office", "")
+    # A value that is none of the list's (typed into the URL) is said and not used.
+    state, state_ok = choice_arg(request.args, "state", set(State))
+    county, county_ok = choice_arg(request.args, "county", {s.county_number for s in states})
+    office, office_ok = choice_arg(request.args, "office", {s.office for s in states})
+    amounts = AmountRange.from_args(request.args, _language())
     shown = [s for s in tracking.filter_states(states, state, county)
-             if not office or s.office == office]
+             if (not office or s.office == office) and amounts.admits(s.amount)]
     listing = Listing.from_args(request.args, list(GRANT_SORT_KEYS), "number")
+    ignored = [(name, str(label)) for name, label, ok in (
+        ("state", _l("Status"), state_ok), ("county", _l("County"), county_ok),
+        ("office", _l("County governor"), office_ok)) if not ok]
     return render_template(
         "review/round.html", round=round_, rates=tracking.response_rates(states),
         shown=shown, page=listing.page_of(shown, GRANT_SORT_KEYS), state=state, county=county,
-        office=office, offices=sorted({s.office for s in states if s.office}))
+        office=office, offices=sorted({s.office for s in states if s.office}),
+        amounts=amounts, ignored=ignored)
 
 
 # The columns the round's grant list sorts by (listing.Listing).

@@ -120,7 +120,7 @@ def _figure(key: str, value: Any, questionnaire: Questionnaire | None, language:
         return Figure(key, render_text(question.label, language, context), "")
     typed = answers_from_json(questionnaire, {key: value})[key]  # type: ignore[arg-type]
     return Figure(key, render_text(question.label, language, context),
-                  format_answer(question, typed, language))
+                  format_answer(question, typed, language, context))
 
 
 def _ground(flag: Flag, grant: Grant, language: str, context: dict[str, object]) -> Ground:

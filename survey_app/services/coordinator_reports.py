@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from survey_app.formatting import OSLO
 from survey_app.models import GrantStatus, ResponseStatus
 from survey_app.services.responses import Report
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 def oslo_today() -> dt.date:

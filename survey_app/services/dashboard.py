@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -34,16 +33,18 @@ from forms.expressions import Kind
 from forms.model import Question, Questionnaire
 from forms.money import format_amount
 from survey_app.extensions import db
+from survey_app.formatting import OSLO
 from survey_app.models import Grant, Municipality, Response, Round, Submission, User
 from survey_app.services import tracking
 from survey_app.services.responses import latest_questionnaire, questionnaire_version
+from survey_app.services.rounds import round_context
 from survey_app.services.tracking import GrantState, RateTable, format_percent
 
-OSLO = ZoneInfo("Europe/Oslo")
 NBSP = "\u00a0"
 LAVTERSKEL = "lavterskel-psykisk-helse"  # seed 000's questionnaire: the goal summary
 NUMBER_TYPES = frozenset({"integer", "decimal", "amount", "percent"})
 COUNTED_TYPES = frozenset({"text", "long_text", "date", "group"})
+Context = Mapping[str, object] | None  # the figures questionnaire texts are shown with
 
 
 # ---- filters --------------------------------------------------------------------------------
@@ -288,10 +289,10 @@ Summary = ChoiceSummary | NumberSummary | ScaleSummary | MatrixSummary | CountSu
 
 
 def _options(question: Question, counts: Counter[str], respondents: int,
-             language: str) -> list[Option]:
+             language: str, context: Context = None) -> list[Option]:
     """The questionnaire's options in order, then any code it no longer has (an older
     version's), shown by its code so that no answer is silently dropped."""
-    pairs = choice_options(question, language)
+    pairs = choice_options(question, language, context)
     known = {code for code, _ in pairs}
     pairs += [(code, code) for code in sorted(counts) if code not in known]
     return [Option(code, label, counts[code], share(counts[code], respondents))
@@ -304,12 +305,14 @@ def _code(value: object) -> str:
     return str(value)
 
 
-def summarise_choice(question: Question, values: list[object], language: str) -> ChoiceSummary:
+def summarise_choice(question: Question, values: list[object], language: str,
+                     context: Context = None) -> ChoiceSummary:
     multiple = question.type == "multiple_choice"
     ticked = [v if isinstance(v, list) else [v] for v in values]
     counts = Counter(_code(code) for codes in ticked for code in set(codes))
-    return ChoiceSummary(question.id, render_text(question.label, language, {}), len(values),
-                         _options(question, counts, len(values), language), multiple)
+    return ChoiceSummary(question.id, render_text(question.label, language, context),
+                         len(values), _options(question, counts, len(values), language,
+                                               context), multiple)
 
 
 def number_format(question: Question) -> str:
@@ -317,44 +320,49 @@ def number_format(question: Question) -> str:
         else question.type
 
 
-def summarise_number(question: Question, values: list[object], language: str) -> NumberSummary:
+def summarise_number(question: Question, values: list[object], language: str,
+                     context: Context = None) -> NumberSummary:
     numbers = [Fraction(v) for v in values if isinstance(v, int | Decimal)]
     total = sum((Decimal(v) for v in values if isinstance(v, int | Decimal)), Decimal(0))
-    return NumberSummary(question.id, render_text(question.label, language, {}),
+    return NumberSummary(question.id, render_text(question.label, language, context),
                          number_format(question), len(numbers), total, mean(numbers),
                          median(numbers))
 
 
-def summarise_scale(question: Question, values: list[object], language: str) -> ScaleSummary:
+def summarise_scale(question: Question, values: list[object], language: str,
+                    context: Context = None) -> ScaleSummary:
     counts = Counter(str(v) for v in values)
     points = [Fraction(v) for v in values if isinstance(v, int) and not isinstance(v, bool)]
-    return ScaleSummary(question.id, render_text(question.label, language, {}), len(values),
-                        _options(question, counts, len(values), language), mean(points),
-                        len(points))
+    return ScaleSummary(question.id, render_text(question.label, language, context),
+                        len(values), _options(question, counts, len(values), language,
+                                              context), mean(points), len(points))
 
 
-def summarise_matrix(question: Question, values: list[object], language: str) -> MatrixSummary:
-    columns = choice_options(question, language)
+def summarise_matrix(question: Question, values: list[object], language: str,
+                     context: Context = None) -> MatrixSummary:
+    columns = choice_options(question, language, context)
     answered = [v for v in values if isinstance(v, dict)]
     rows = []
     for row in question.rows:
         given = [a[row.code] for a in answered if a.get(row.code) is not None]
         counts = Counter(str(v) for v in given)
         points = [Fraction(v) for v in given if isinstance(v, int) and not isinstance(v, bool)]
-        rows.append(MatrixRow(render_text(row.label, language, {}),
+        rows.append(MatrixRow(render_text(row.label, language, context),
                               [counts[code] for code, _ in columns], mean(points)))
-    return MatrixSummary(question.id, render_text(question.label, language, {}), len(answered),
-                         [label for _, label in columns], rows)
+    return MatrixSummary(question.id, render_text(question.label, language, context),
+                         len(answered), [label for _, label in columns], rows)
 
 
-def summarise_count(question: Question, values: list[object], language: str) -> CountSummary:
+def summarise_count(question: Question, values: list[object], language: str,
+                    context: Context = None) -> CountSummary:
     rows = sum(len(v) for v in values if isinstance(v, list)) \
         if question.type == "group" else None
-    return CountSummary(question.id, render_text(question.label, language, {}), len(values),
-                        rows)
+    return CountSummary(question.id, render_text(question.label, language, context),
+                        len(values), rows)
 
 
-SUMMARISERS: dict[str, Callable[[Question, list[object], str], Summary]] = {
+Summariser = Callable[[Question, list[object], str, Context], Summary]
+SUMMARISERS: dict[str, Summariser] = {
     "single_choice": summarise_choice, "yes_no": summarise_choice,
     "multiple_choice": summarise_choice, "scale": summarise_scale, "matrix": summarise_matrix,
     **{kind: summarise_number for kind in NUMBER_TYPES},
@@ -362,7 +370,7 @@ SUMMARISERS: dict[str, Callable[[Question, list[object], str], Summary]] = {
 }
 
 
-def summariser(question: Question) -> Callable[[Question, list[object], str], Summary] | None:
+def summariser(question: Question) -> Summariser | None:
     """How a question is summarised; None for info texts and computed non-numbers."""
     if question.type == "computed":
         numeric = question.expression is not None and \
@@ -377,9 +385,11 @@ def answers_to(question_id: str, reports: Iterable[Report]) -> list[object]:
             if (value := r.answers.get(question_id)) is not None and value != []]
 
 
-def summarise(question: Question, reports: Sequence[Report], language: str) -> Summary | None:
+def summarise(question: Question, reports: Sequence[Report], language: str,
+              context: Context = None) -> Summary | None:
     how = summariser(question)
-    return None if how is None else how(question, answers_to(question.id, reports), language)
+    return None if how is None else how(question, answers_to(question.id, reports), language,
+                                        context)
 
 
 # ---- the questions of a round, over its questionnaire versions --------------------------------
@@ -400,7 +410,7 @@ def round_questionnaires(round_: Round, reports: Sequence[Report]) -> list[Quest
 
 
 def by_section(questionnaires: Sequence[Questionnaire], reports: Sequence[Report],
-               language: str) -> list[SectionSummary]:
+               language: str, context: Context = None) -> list[SectionSummary]:
     """Every question once, in the newest version's order; a question only older versions
     had comes after, in its own section, so that no answer is left out."""
     seen: set[str] = set()
@@ -409,9 +419,10 @@ def by_section(questionnaires: Sequence[Questionnaire], reports: Sequence[Report
         for section in questionnaire.sections:
             fresh = [q for q in section.questions if q.id not in seen]
             seen.update(q.id for q in fresh)
-            summaries = [s for q in fresh if (s := summarise(q, reports, language)) is not None]
+            summaries = [s for q in fresh
+                         if (s := summarise(q, reports, language, context)) is not None]
             if summaries:
-                sections.append(SectionSummary(render_text(section.title, language, {}),
+                sections.append(SectionSummary(render_text(section.title, language, context),
                                                summaries))
     return sections
 
@@ -456,8 +467,8 @@ def _ticked(report: Report, question_id: str) -> Collection[str]:
 
 
 def users_reached(question: Question, reports: Sequence[Report],
-                  language: str) -> list[UsersReached]:
-    labels = dict(choice_options(question, language))
+                  language: str, context: Context = None) -> list[UsersReached]:
+    labels = dict(choice_options(question, language, context))
     rows = []
     for group in GROUPS:
         served = [r for r in reports if group in _ticked(r, "target_groups")]
@@ -468,7 +479,7 @@ def users_reached(question: Question, reports: Sequence[Report],
 
 
 def goal_summary(questionnaire: Questionnaire, reports: Sequence[Report],
-                 language: str) -> GoalSummary | None:
+                 language: str, context: Context = None) -> GoalSummary | None:
     """Seed 000 asks which services were strengthened, who used them (numbers where known)
     and how important the grant was for capacity and competence; other schemes get the
     per-question view only."""
@@ -482,12 +493,15 @@ def goal_summary(questionnaire: Questionnaire, reports: Sequence[Report],
     return GoalSummary(
         reports=len(reports),
         services=summarise_choice(q["services_strengthened"],
-                                  answers_to("services_strengthened", reports), language),
-        users=users_reached(q["target_groups"], reports, language), groups_unknown=unknown,
+                                  answers_to("services_strengthened", reports), language,
+                                  context),
+        users=users_reached(q["target_groups"], reports, language, context),
+        groups_unknown=unknown,
         capacity=summarise_scale(q["importance_capacity"],
-                                 answers_to("importance_capacity", reports), language),
+                                 answers_to("importance_capacity", reports), language, context),
         competence=summarise_scale(q["importance_competence"],
-                                   answers_to("importance_competence", reports), language))
+                                   answers_to("importance_competence", reports), language,
+                                   context))
 
 
 # ---- response rate over time ----------------------------------------------------------------
@@ -592,8 +606,10 @@ def build(round_: Round, user: User, filters: Filters, language: str) -> Dashboa
     chosen = [s for s in states if s.reported and filters.admits_report(s)]
     reports = typed_reports(chosen, latest_submissions(round_, (s.number for s in chosen)))
     questionnaires = round_questionnaires(round_, reports)
+    # Over many municipalities: the round's figures, neutral words for the rest.
+    context = round_context(round_)
     return Dashboard(
         round=round_, filters=filters, choices=filter_choices(scoped), states=states,
         rates=rates, timeline=timeline(states, round_, rates), reports=len(reports),
-        goals=goal_summary(questionnaires[0], reports, language),
-        sections=by_section(questionnaires, reports, language))
+        goals=goal_summary(questionnaires[0], reports, language, context),
+        sections=by_section(questionnaires, reports, language, context))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import has_request_context
@@ -22,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from forms.money import format_amount, from_ore
 from survey_app import audit
 from survey_app.extensions import db
+from survey_app.formatting import OSLO
 from survey_app.models import (
     Claim,
     ClaimPayment,
@@ -44,8 +44,6 @@ from survey_app.models.users import utcnow
 from survey_app.services import letter_config, register, responses
 from survey_app.services.flags import claimed_ore
 from survey_app.services.locking import lock, locked
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 class DecisionError(Exception):

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from survey_app.extensions import db
 from survey_app.models import User
 from survey_app.offices import NATIONAL
+from survey_app.questionnaires import DEFAULT_DIRECTORY
 from survey_app.services import register
 from survey_app.services.demo_rounds import seed_rounds
+from survey_app.services.publishing import publish_seed
 from survey_app.services.users import create_user
 
 
@@ -42,6 +46,8 @@ DEMO_USERS = (
     DemoUser("direktor@demo.helsedir.no", "demo-direktor", "reviewer",
              "national reviewer who approves decisions (Helsedirektoratet)",
              office=NATIONAL, approves_decisions=True),
+    DemoUser("skjema@demo.helsedir.no", "demo-skjemaforfatter", "author",
+             "questionnaire author (Helsedirektoratet)"),
 )
 
 
@@ -68,5 +74,7 @@ def seed() -> SeedReport:
                                        check_strength=False)
         user.approves_decisions = demo.approves_decisions
         added.append(demo.email)
+    publish_seed(Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY),
+                 current_app.extensions["questionnaires"])
     db.session.commit()
     return SeedReport(result.added, added, seed_rounds(dt.date.today()).created)

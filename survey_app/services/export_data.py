@@ -12,8 +12,11 @@ Definitions used in the economy report:
   (`Grant.paid_amount`/`paid_on`, recorded by services.payments for every grant, by the
   round's payment date or a payment file); 0 and empty until paid, and a payment dated
   after the day the report is made is not counted;
-* reported used, unused: `used_amount` and `unused` of the latest submission (`unused`
-  = `received - used_amount` when a version did not store it); empty without one;
+* reported used, unused: the answers to the questions with `role: amount_used` and
+  `role: amount_unused` in the latest submission's questionnaire version (unused =
+  received - used, by `role: amount_received`, when the version has no unused question or
+  did not store it); empty without a submission or without the roles (never by id:
+  `questionnaires check` warns of a questionnaire asking for amounts without them);
 * repayment proposed: the money at stake by the rules' flags still standing (open or
   claimed), each krone once and never more than the grant (services.flags.round_proposals,
   the figure the case page and the claim form show), in kroner; empty without a flag;
@@ -27,13 +30,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -55,6 +57,7 @@ from forms.model import Question, Questionnaire, Text
 from forms.money import from_ore
 from survey_app.access import national_scope, regional_office
 from survey_app.extensions import db
+from survey_app.formatting import OSLO
 from survey_app.models import (
     Claim,
     ClaimPayment,
@@ -71,6 +74,7 @@ from survey_app.questionnaires import all_questionnaires
 from survey_app.services import tracking
 from survey_app.services.cases import case_statuses
 from survey_app.services.flags import round_proposals
+from survey_app.services.rounds import round_context
 
 LIVE_CLAIMS = ("claimed", "paid")
 # Case statuses as the economy sheet shows them (bokmål data labels, not UI strings).
@@ -81,7 +85,6 @@ CASE_LABELS = {
     "repaid": "Tilbakebetalt",
 }
 STREAM_BATCH = 200
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 @dataclass(frozen=True)
@@ -143,20 +146,42 @@ def versions_in_round(round_: Round) -> tuple[int, ...]:
         .where(Grant.round_id == round_.id).order_by(Submission.questionnaire_version)))
 
 
-def _money(answers: dict[str, Any], key: str) -> Decimal | None:
-    value = answers.get(key)
-    return None if value is None else Decimal(str(value))
+def _money(answers: dict[str, Any], questionnaire: Questionnaire | None,
+           role: str) -> Decimal | None:
+    """The answer to the question with this role; None without it or an answer to it."""
+    question = questionnaire.question_with_role(role) if questionnaire else None
+    value = answers.get(question.id) if question is not None else None
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:  # not a number: an answer stored by another version's type
+        return None
 
 
-def _used_unused(answers: dict[str, Any] | None) -> tuple[Decimal | None, Decimal | None]:
+def _used_unused(answers: dict[str, Any] | None,
+                 questionnaire: Questionnaire | None) -> tuple[Decimal | None, Decimal | None]:
     if answers is None:
         return None, None
-    used = _money(answers, "used_amount")
-    unused = _money(answers, "unused")
-    received = _money(answers, "received")
+    used = _money(answers, questionnaire, "amount_used")
+    unused = _money(answers, questionnaire, "amount_unused")
+    received = _money(answers, questionnaire, "amount_received")
     if unused is None and used is not None and received is not None:
         unused = received - used
     return used, unused
+
+
+def _version_finder() -> Any:
+    """(questionnaire id, version) → the loaded version; an unloaded version by the newest
+    loaded one of its id (roles name what a question means, which a version keeps)."""
+    loaded = {(q.id, q.version): q for q in all_questionnaires()}
+    newest: dict[str, Questionnaire] = {}
+    for q in sorted(loaded.values(), key=lambda q: q.version):
+        newest[q.id] = q
+
+    def find(qid: str, version: int) -> Questionnaire | None:
+        return loaded.get((qid, version)) or newest.get(qid)
+    return find
 
 
 def _ore(amount: int | None) -> Decimal | None:
@@ -181,6 +206,7 @@ def economy_rows(round_: Round, scope: Scope,
     claimed = _sums(Claim, LIVE_CLAIMS, round_)
     repaid = _repaid(round_)
     statuses = case_statuses(round_)
+    version_of = _version_finder()
     grants = db.session.execute(
         sa.select(Grant.id, Grant.municipality_number, Grant.amount, Grant.paid_amount,
                   Grant.paid_on)
@@ -190,7 +216,10 @@ def economy_rows(round_: Round, scope: Scope,
         if m is None:
             continue
         submission = latest.get(grant.municipality_number)
-        used, unused = _used_unused(submission.answers if submission else None)
+        used, unused = _used_unused(
+            submission.answers if submission else None,
+            version_of(submission.questionnaire_id, submission.questionnaire_version)
+            if submission else None)
         is_paid = grant.paid_on is not None and grant.paid_on <= as_of
         status = statuses.get(grant.id)
         yield (m.number, m.display_name, m.county_name, office_name(m.office, round_.year)
@@ -232,17 +261,23 @@ def _type_of(question: Question) -> str:
     return "boolean" if kind is Kind.BOOL else "text"
 
 
-def question_spec(question: Question) -> QuestionSpec:
+def question_spec(question: Question,
+                  context: Mapping[str, object] | None = None) -> QuestionSpec:
+    """A question as the code sheet names it, its texts rendered (forms.builder.render_text)
+    with ``context``: the round's figures (rounds.round_context) for a round's export."""
+    figures = context or {}
+
+    def words(text: Text) -> tuple[str, str]:
+        return render_text(text, "nb", figures), render_text(text, "nn", figures)
+
     def option(choice: Any) -> Option:
-        return Option(choice.code, choice.label.get("nb", ""),
-                      choice.label.get("nn") or choice.label.get("nb", ""))
+        return Option(choice.code, *words(choice.label))
 
     return QuestionSpec(
-        code=question.id, type=_type_of(question), nb=question.label.get("nb", ""),
-        nn=question.label.get("nn") or question.label.get("nb", ""),
+        question.id, _type_of(question), *words(question.label),
         options=tuple(option(c) for c in question.choices),
         rows=tuple(option(r) for r in question.rows),
-        columns=tuple(question_spec(c) for c in question.columns),
+        columns=tuple(question_spec(c, figures) for c in question.columns),
         dont_know=bool(question.options.get("dont_know")))
 
 
@@ -271,8 +306,10 @@ def _raw_responses(round_: Round, scope: Scope) -> Iterator[RawResponse]:
             answers=s.answers)
 
 
-def _merged_questions(versions: list[Questionnaire]) -> tuple[QuestionSpec, ...]:
-    return merge_versions([[question_spec(q) for q in v.questions()] for v in versions])
+def _merged_questions(versions: list[Questionnaire],
+                      context: Mapping[str, object]) -> tuple[QuestionSpec, ...]:
+    return merge_versions([[question_spec(q, context) for q in v.questions()]
+                           for v in versions])
 
 
 def responses_export(round_: Round, user: User | None, generated_at: dt.datetime,
@@ -280,7 +317,7 @@ def responses_export(round_: Round, user: User | None, generated_at: dt.datetime
     """The raw responses, streamed: iterate `responses` once, inside the app context."""
     scope = scope_of(round_, user)
     versions = questionnaire_versions(round_)
-    questions = _merged_questions(versions)
+    questions = _merged_questions(versions, round_context(round_))
     return ResponsesExport(
         round_key=round_.key, questionnaire=round_.scheme.questionnaire_id,
         versions=tuple(v.version for v in versions), questions=questions,
@@ -300,9 +337,10 @@ class RepeatingGroup:
 
     code: str  # the group's question id: the sheet's and the CSV file's name
     label: Text  # the newest version's, by language; may hold placeholders ({grant.year})
+    context: Mapping[str, object] = field(default_factory=dict)  # rounds.round_context
 
     def label_in(self, language: str, year: int) -> str:
-        return render_text(self.label, language, {"grant.year": year})
+        return render_text(self.label, language, {**self.context, "grant.year": year})
 
 
 def repeating_groups(round_: Round) -> list[RepeatingGroup]:
@@ -314,8 +352,9 @@ def repeating_groups(round_: Round) -> list[RepeatingGroup]:
             if question.type == "group":
                 newest[question.id] = question
     # The export's order (all versions merged), so the page lists them as the file has them.
-    return [RepeatingGroup(code, dict(newest[code].label))
-            for code in group_codes(_merged_questions(versions))]
+    context = round_context(round_)
+    return [RepeatingGroup(code, dict(newest[code].label), context)
+            for code in group_codes(_merged_questions(versions, context))]
 
 
 @dataclass(frozen=True)

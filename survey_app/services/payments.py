@@ -28,7 +28,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -36,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from forms.money import format_amount, from_ore
 from survey_app import audit, tabular
 from survey_app.extensions import db
+from survey_app.formatting import OSLO
 from survey_app.models import (
     Claim,
     ClaimPayment,
@@ -54,7 +54,6 @@ from survey_app.services.decisions import DecisionError
 from survey_app.services.locking import locked
 
 SYSTEM = grant_service.SYSTEM
-OSLO = ZoneInfo("Europe/Oslo")
 PAYMENT_COLUMNS = {
     "kommunenummer": grant_service.COLUMNS["kommunenummer"],
     "amount": (*grant_service.COLUMNS["amount"], "utbetalt"),

@@ -47,7 +47,7 @@ def receipt_lines(grant: Grant, submission: Submission, language: str,
             if question.id in answers and question.type != "info":
                 value = answers[question.id]
                 lines.append(Line(title, render_text(question.label, language, context),
-                                  format_answer(question, value, language),
+                                  format_answer(question, value, language, context),
                                   answered=value is not None and value != []))
     return lines
 

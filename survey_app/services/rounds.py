@@ -11,11 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from ruamel.yaml import YAML
 
 from survey_app.extensions import db
 from survey_app.models import Grant, Municipality, Round, Scheme
-from survey_app.questionnaires import DEFAULT_DIRECTORY
+from survey_app.questionnaires import DEFAULT_DIRECTORY, scheme_entries
 from survey_app.services.scheme_rules import SchemeRules, YearRefusal, parse_rules
 
 ROUND_KEY = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<year>\d{4})$")
@@ -44,8 +43,7 @@ def schemes_file() -> Path:
 
 
 def _scheme_entries() -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = YAML(typ="safe").load(schemes_file().read_text("utf-8"))
-    return entries
+    return scheme_entries()  # the shipped file's, with the published ones over them
 
 
 def scheme_rules(slug: str) -> SchemeRules:
@@ -155,4 +153,15 @@ def grant_context(grant: Grant, municipality: Municipality | None) -> dict[str, 
         "municipality.number": grant.municipality_number,
         "round.year": grant.round.deadline.year,  # the reporting year
         "round.deadline": grant.round.deadline,
+    }
+
+
+def round_context(round_: Round) -> dict[str, object]:
+    """The figures a questionnaire text may show where there is no one grant (a dashboard
+    or an export over many municipalities): the round's; the grant's amount and the
+    municipality are left out, and forms.builder.render_text says them in neutral words."""
+    return {
+        "grant.year": round_.year,
+        "round.year": round_.deadline.year,
+        "round.deadline": round_.deadline,
     }

@@ -97,7 +97,7 @@ def test_a_valid_file_becomes_a_model():
 
 @pytest.mark.parametrize(("old", "new", "needle", "code"), [
     ("type: multiple_choice", "type: multi_choice", "multi_choice", Msg.Q_UNKNOWN_TYPE),
-    ("required: true", "requried: true", "requried", Msg.Q_UNKNOWN_KEY),
+    ("required: true", "requried: true", "requried", Msg.Q_UNKNOWN_KEY_SUGGEST),
     ("id: measures_other", "id: measures", "id: measures\n        type: text",
      Msg.Q_DUPLICATE_ID),
     ("{code: other,", "{code: staff,", "{code: staff, label: {nb: Annet", Msg.Q_DUPLICATE_CODE),
@@ -132,14 +132,14 @@ def test_an_expression_error_points_at_the_column_of_the_bad_name():
 
 def test_show_if_on_a_later_question_is_an_error():
     text = replace("show_if: \"'other' in measures\"", "show_if: used_amount > 0")
-    assert any(code in (Msg.EXPR_UNKNOWN_NAME, Msg.EXPR_UNKNOWN_NAME_SUGGEST)
-               for _, _, code in problems_of(text))
+    assert any(code == Msg.Q_LATER_QUESTION for _, _, code in problems_of(text))
 
 
 def test_broken_yaml_is_located():
     text = VALID.replace("    title: {nb: Bruk, nn: Bruk}", "    title: {nb: Bruk, nn: Bruk")
     found = problems_of(text)
-    assert found and found[0][2] == Msg.Q_YAML
+    assert found == [(line_of(text, "title: {nb: Bruk, nn: Bruk"), 12,
+                      Msg.Q_YAML_UNCLOSED_BRACKET)]
 
 
 def test_a_reused_id_whose_type_changed_between_versions_is_refused(tmp_path: Path):

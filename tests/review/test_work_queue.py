@@ -231,3 +231,57 @@ def test_a_query_argument_named_like_a_part_of_the_path_is_dropped_from_the_link
     assert page.status_code == 200
     links = re.findall(r'href="([^"]*(?:side|sorter)=[^"]*)"', page.get_data(as_text=True))
     assert links and not [link for link in links if "year=1999" in link]
+
+
+def queue_group(page: str, heading: str) -> str:
+    """The list under one heading of the work queue ('' when the group is not shown)."""
+    queue = page.split('id="work-queue"', 1)[1].split('class="county"', 1)[0]
+    if f"<h4>{heading} " not in queue:
+        return ""
+    return queue.split(f"<h4>{heading} ", 1)[1].split("</ul>", 1)[0]
+
+
+def test_a_returned_and_resubmitted_report_waits_in_its_own_group_until_reviewed(
+        app, users):
+    from tests.review.test_decisions import CASE, UNUSED
+    from tests.test_flags import report, setup_round
+
+    again, plain = "Sendt inn på nytt etter retur", "Sendt inn, ikke gjennomgått"
+    reporter = setup_round(app, users)
+    report(reporter, "3405", UNUSED)
+    report(reporter, "3403", {"received": "200 000", "used_amount": "200 000"})
+    reviewer = reviewer_client(app, users, "reviewer_innlandet")
+    first = reviewer.get("/gjennomgang").get_data(as_text=True)
+    assert "3405 Lillehammer" in queue_group(first, plain) and not queue_group(first, again)
+
+    returned = reviewer.post(f"{CASE}/retur", data={"return-general": "Se over økonomien."})
+    assert returned.status_code == 303
+    page = reviewer.get("/gjennomgang").get_data(as_text=True)
+    assert "3405" not in queue_group(page, plain) and not queue_group(page, again)
+
+    # the municipality corrects the report (all money used: the flag resolves) and sends it
+    report(reporter, "3405", {"received": "100 000", "used_amount": "100 000"})
+    page = reviewer.get("/gjennomgang").get_data(as_text=True)
+    group = queue_group(page, again)
+    assert "3405 Lillehammer" in group and "3403" not in group
+    assert '<span class="ds-tag" data-color="warning">1</span>' in group
+    # listed once: not in the plain submitted group too, which still has 3403
+    assert "3405" not in queue_group(page, plain) and "3403 Hamar" in queue_group(page, plain)
+    assert page.index(again) < page.index(plain)
+    with app.app_context():
+        from survey_app.models import Response, Submission
+        assert db.session.scalar(sa.select(sa.func.max(Submission.number))) == 2
+        assert db.session.scalar(sa.select(Response.status).join(Grant).where(
+            Grant.municipality_number == "3405")) == "submitted"
+    # in nynorsk too
+    nynorsk = reviewer_client(app, users, "reviewer_innlandet")
+    with nynorsk.session_transaction() as session:
+        session["lang"] = "nn"
+    nn = nynorsk.get("/gjennomgang").get_data(as_text=True)
+    assert '<html lang="nn"' in nn and "3405 Lillehammer" in queue_group(nn, again)
+    assert "Submitted again" not in nn
+
+    approved = reviewer.post(f"{CASE}/godkjenn")
+    assert approved.status_code == 303
+    page = reviewer.get("/gjennomgang").get_data(as_text=True)
+    assert not queue_group(page, again) and "3405" not in queue_group(page, plain)

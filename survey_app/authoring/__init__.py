@@ -1,0 +1,1 @@
+"""The questionnaire authors' workspace (issue 15)."""
