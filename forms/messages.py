@@ -187,6 +187,7 @@ class Msg(StrEnum):
     PUBLISH_ONE_SCHEME_ENTRY = "publish.one_scheme_entry"
     PUBLISH_SCHEME_OTHER_QUESTIONNAIRE = "publish.scheme_other_questionnaire"
     PUBLISH_RULES_OTHER_QUESTIONNAIRE = "publish.rules_other_questionnaire"
+    PUBLISH_NO_LETTER_TEXTS = "publish.no_letter_texts"
     CHECK_OK = "check.ok"
     CHECK_FAILED = "check.failed"
     CHECK_WARNINGS = "check.warnings"
@@ -1059,6 +1060,17 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "en": "Warning: the scheme entry names the questionnaire '{wanted}', but the draft's"
               " questionnaire is '{id}': correct 'questionnaire:' (or 'slug:') or the"
               " questionnaire's 'id:'.",
+    },
+    Msg.PUBLISH_NO_LETTER_TEXTS: {
+        "nb": "Ordningen «{slug}» har ingen hjemmel eller klagetekst i schemes/letters.yaml:"
+              " et krav om tilbakebetaling kan ikke skrives før de er lagt inn der (av en"
+              " utvikler, med kilden).",
+        "nn": "Ordninga «{slug}» har ingen heimel eller klagetekst i schemes/letters.yaml:"
+              " eit krav om tilbakebetaling kan ikkje skrivast før dei er lagde inn der (av"
+              " ein utviklar, med kjelda).",
+        "en": "The scheme '{slug}' has no legal basis or appeal text in schemes/letters.yaml:"
+              " no repayment claim can be written until they are added there (by a developer,"
+              " with their source).",
     },
     Msg.PUBLISH_RULES_OTHER_QUESTIONNAIRE: {
         "nb": "Reglene leser skjemaet «{scheme}», men skjemaet i utkastet er «{id}»: skriv"

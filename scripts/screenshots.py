@@ -56,10 +56,11 @@ PAGES = [
     ("admin-rounds", "admin", "/admin/runder"),
     ("outbox", "admin", "/admin/utboks"),
     ("workspace", "author", "/skjema/arbeidsrom"),
-    ("author-draft", "author", "/skjema/arbeidsrom/1?kontroller=1"),
-    ("author-draft-problems", "author", "/skjema/arbeidsrom/2?kontroller=1"),
-    ("author-preview", "author", "/skjema/arbeidsrom/1/forhandsvis/economy?sprak=nn"),
-    ("author-publish", "author", "/skjema/arbeidsrom/1/publiser"),
+    # Draft 1 is the demo seed's example; 2 and 3 are made below (`_drafts`).
+    ("author-draft", "author", "/skjema/arbeidsrom/2?kontroller=1"),
+    ("author-draft-problems", "author", "/skjema/arbeidsrom/3?kontroller=1"),
+    ("author-preview", "author", "/skjema/arbeidsrom/2/forhandsvis/economy?sprak=nn"),
+    ("author-publish", "author", "/skjema/arbeidsrom/2/publiser"),
 ]
 SIZES = [("nb", 375), ("nn", 375), ("nb", 1280)]
 

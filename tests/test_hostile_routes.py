@@ -78,11 +78,13 @@ hostile_value = st.one_of(
     st.binary(max_size=12).map(lambda b: quote(b, safe="")),
 )
 
-ROLES = ("anonymous", "coordinator", "reviewer", "reviewer_innlandet", "auditor", "admin")
+ROLES = ("anonymous", "coordinator", "reviewer", "reviewer_innlandet", "auditor", "admin",
+         "author")
 DEMO_ACCOUNT = {
     "coordinator": demo.DEMO_USERS[0], "reviewer": demo.DEMO_USERS[1],
     "reviewer_innlandet": demo.DEMO_USERS[2], "auditor": demo.DEMO_USERS[3],
     "admin": demo.DEMO_USERS[4],
+    "author": next(user for user in demo.DEMO_USERS if user.role == "author"),
 }
 # Requests that end a session (signing out, or in as someone else): the role signs in again.
 SESSION_ENDPOINTS = {"auth.logout", "auth.login", "auth.invitation"}

@@ -163,8 +163,11 @@ def _render(draft: AuthorDraft, texts: dict[str, str], check: BundleCheck | None
     language = _language()
     problems = {part: (check.problems[part] if check else []) + refused.get(part, [])
                 for part in PARTS}
+    # The preview opens whenever the saved questionnaire loads (nynorsk missing or not).
+    saved, _problems = loaded_questionnaire(draft.questionnaire_text)
     return render_template(
         "authoring/draft.html", draft=draft, texts=texts, check=check, problems=problems,
+        first_page=saved.sections[0].id if saved and saved.sections else None,
         count=sum(len(found) for found in problems.values()), conflict=conflict,
         lines={part: source_lines(texts[part], problems[part], language)
                for part in PARTS if problems[part]},

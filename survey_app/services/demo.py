@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from survey_app.extensions import db
-from survey_app.models import User
+from survey_app.models import AuthorDraft, User
 from survey_app.offices import NATIONAL
 from survey_app.questionnaires import DEFAULT_DIRECTORY
 from survey_app.services import register
 from survey_app.services.demo_rounds import seed_rounds
-from survey_app.services.publishing import publish_seed
+from survey_app.services.publishing import dump_entry, publish_seed, scheme_entries_of
 from survey_app.services.users import create_user
 
 
@@ -58,6 +58,27 @@ class SeedReport:
     rounds_added: list[str]
 
 
+EXAMPLE_DRAFT = "Eksempel: lavterskel-psykisk-helse"
+EXAMPLE_SCHEME = "lavterskel-psykisk-helse"
+
+
+def _example_draft(directory: Path) -> None:
+    """A draft for the demo author to open: the shipped lavterskel scheme's three texts, as
+    published (so it checks without problems and publishing it changes nothing)."""
+    if db.session.scalar(sa.select(AuthorDraft.id).where(AuthorDraft.title == EXAMPLE_DRAFT)):
+        return
+    entry = next((e for e in scheme_entries_of(directory) if e["slug"] == EXAMPLE_SCHEME), None)
+    form = directory / f"{EXAMPLE_SCHEME}.v1.yaml"
+    if entry is None or not form.is_file():  # a folder without the shipped scheme
+        return
+    rules = directory / "rules" / f"{EXAMPLE_SCHEME}.yaml"
+    db.session.add(AuthorDraft(
+        title=EXAMPLE_DRAFT, questionnaire_text=form.read_text("utf-8"),
+        scheme_text=dump_entry(entry),
+        rules_text=rules.read_text("utf-8") if rules.is_file() else "",
+        created_by="demo", updated_by="demo"))
+
+
 def seed() -> SeedReport:
     result = register.import_register(
         register.SHIPPED_REGISTER.read_text("utf-8"), source="shipped register")
@@ -74,7 +95,8 @@ def seed() -> SeedReport:
                                        check_strength=False)
         user.approves_decisions = demo.approves_decisions
         added.append(demo.email)
-    publish_seed(Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY),
-                 current_app.extensions["questionnaires"])
+    directory = Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY)
+    publish_seed(directory, current_app.extensions["questionnaires"])
+    _example_draft(directory)
     db.session.commit()
     return SeedReport(result.added, added, seed_rounds(dt.date.today()).created)

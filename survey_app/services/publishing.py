@@ -33,6 +33,7 @@ from survey_app.extensions import db
 from survey_app.models import AuthorDraft, DefinitionKind, PublishedDefinition, User
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import all_questionnaires, forget_served
+from survey_app.services import letter_config
 
 # The names the three texts have in messages ("skjema.yaml:12:5: ..."), as an author
 # would save them.
@@ -84,6 +85,29 @@ def _version_line(text: str) -> tuple[int, int]:
     return 1, 1
 
 
+def _check_scheme(result: BundleCheck, scheme_text: str) -> None:
+    """The scheme entry: one, sound, naming the draft's questionnaire, with letter texts."""
+    questionnaire = result.questionnaire
+    schemes = check_schemes_text(scheme_text, PART_NAMES["scheme"])
+    result.problems["scheme"] += schemes.problems
+    if schemes.ok and len(schemes.entries) != 1:
+        result.problems["scheme"].append(Problem(PART_NAMES["scheme"], 1, 1,
+                                                 Msg.PUBLISH_ONE_SCHEME_ENTRY,
+                                                 {"count": len(schemes.entries)}))
+    elif schemes.ok:
+        result.scheme = schemes.entries[0]
+        if result.scheme.slug not in letter_config.current().schemes:
+            # Legal texts are configuration with their source, never typed in a form.
+            result.warnings.append(Problem(PART_NAMES["scheme"], result.scheme.line, 1,
+                                           Msg.PUBLISH_NO_LETTER_TEXTS,
+                                           {"slug": result.scheme.slug}))
+    if result.scheme is not None and questionnaire is not None \
+            and result.scheme.questionnaire != questionnaire.id:
+        result.problems["scheme"].append(Problem(
+            PART_NAMES["scheme"], result.scheme.line, 1, Msg.PUBLISH_SCHEME_OTHER_QUESTIONNAIRE,
+            {"wanted": result.scheme.questionnaire, "id": questionnaire.id}))
+
+
 def check_bundle(questionnaire_text: str, scheme_text: str, rules_text: str) -> BundleCheck:
     """Check a questionnaire, its scheme entry and its rules as they would be served: each
     as `questionnaires check` does (nynorsk included), the version against the published
@@ -110,19 +134,7 @@ def check_bundle(questionnaire_text: str, scheme_text: str, rules_text: str) -> 
                 if p.file == names["questionnaire"]]
         result.questionnaire = questionnaire
         result.warnings += role_warnings(questionnaire)
-    schemes = check_schemes_text(scheme_text, names["scheme"])
-    result.problems["scheme"] += schemes.problems
-    if schemes.ok and len(schemes.entries) != 1:
-        result.problems["scheme"].append(Problem(names["scheme"], 1, 1,
-                                                 Msg.PUBLISH_ONE_SCHEME_ENTRY,
-                                                 {"count": len(schemes.entries)}))
-    elif schemes.ok:
-        result.scheme = schemes.entries[0]
-    if result.scheme is not None and questionnaire is not None \
-            and result.scheme.questionnaire != questionnaire.id:
-        result.problems["scheme"].append(Problem(
-            names["scheme"], result.scheme.line, 1, Msg.PUBLISH_SCHEME_OTHER_QUESTIONNAIRE,
-            {"wanted": result.scheme.questionnaire, "id": questionnaire.id}))
+    _check_scheme(result, scheme_text)
     if not rules_text.strip():  # a scheme may have no repayment rules, as `check` warns
         if result.scheme is not None:
             result.warnings.append(Problem(
@@ -208,7 +220,8 @@ class SeedReport:
     conflicts: list[str] = field(default_factory=list)  # a version published with other text
 
 
-def _dump(entry: dict[str, Any]) -> str:
+def dump_entry(entry: dict[str, Any]) -> str:
+    """A scheme entry as the YAML text of one entry (as published from the seed)."""
     out = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
@@ -241,7 +254,7 @@ def publish_seed(directory: Path, seed: LoadResult, actor: str = "seed") -> Seed
         report.published.append(f"{questionnaire.id} v{questionnaire.version}")
     shipped = [(DefinitionKind.RULES, path.stem, path.read_text("utf-8"))
                for path in sorted((directory / "rules").glob("*.yaml"))]
-    shipped += [(DefinitionKind.SCHEME, entry["slug"], _dump(entry))
+    shipped += [(DefinitionKind.SCHEME, entry["slug"], dump_entry(entry))
                 for entry in scheme_entries_of(directory)]
     for kind, key, text in shipped:
         latest = _latest(kind, key)

@@ -16,6 +16,7 @@ START_PAGES = {
     "reviewer": "/gjennomgang",
     "auditor": "/revisjon",
     "admin": "/admin",
+    "author": "/skjema/arbeidsrom",
 }
 BY_ROLE = {user.role: user for user in reversed(DEMO_USERS)}  # the first of each role
 WRONG_PASSWORD = "E-postadressen eller passordet er feil."  # nb .po
