@@ -88,6 +88,7 @@ EXPECTED_GET = {
     "/skjema/arbeidsrom": AUTHORS,
     "/skjema/arbeidsrom/1": AUTHORS,
     "/skjema/arbeidsrom/1/publiser": AUTHORS,
+    "/skjema/arbeidsrom/1/forhandsvis/economy": AUTHORS,
     "/skjema/lavterskel-psykisk-helse/v1/economy": PREVIEWERS,
     # A report: its own coordinator (3405) only, never an admin (separation of duties);
     # 0301 has no coordinator here.
