@@ -77,6 +77,7 @@ ACTIONS: dict[str, LazyString] = {
     "author_draft.created": _l("Started a questionnaire draft"),
     "author_draft.saved": _l("Saved a questionnaire draft"),
     "definition.published": _l("Published a questionnaire, scheme entry or rules"),
+    "letter.decision.queue": _l("Queued a grant decision letter"),
 }
 
 OBJECT_TYPES: dict[str, LazyString] = {

@@ -279,11 +279,12 @@ def check_questionnaires(paths: tuple[Path, ...], language: str) -> None:
 def init_app(app: Flask) -> None:
     from survey_app.cli_export import init_app as init_export_cli
     from survey_app.cli_flags import flags_cli
+    from survey_app.cli_letters import letters_cli
     from survey_app.cli_mail import init_app as init_mail_cli
     from survey_app.cli_rounds import grants_cli, rounds_cli
 
     for group in (municipalities_cli, users_cli, demo_cli, questionnaires_cli, rounds_cli,
-                  grants_cli, flags_cli):
+                  grants_cli, flags_cli, letters_cli):
         app.cli.add_command(group)
     init_mail_cli(app)
     init_export_cli(app)

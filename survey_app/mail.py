@@ -38,7 +38,7 @@ from flask import current_app
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app.extensions import db
-from survey_app.models import MailState, OutboxMail
+from survey_app.models import MailAttachment, MailState, OutboxMail
 from survey_app.models.users import utcnow
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,17 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(body, charset="utf-8")
+    return message
+
+
+def with_attachments(message: EmailMessage, mail_id: int) -> EmailMessage:
+    """The message with the outbox mail's attached files (MailAttachment), in order."""
+    for attachment in db.session.scalars(
+            sa.select(MailAttachment).where(MailAttachment.outbox_id == mail_id)
+            .order_by(MailAttachment.position, MailAttachment.id)):
+        maintype, _, subtype = attachment.file.content_type.partition("/")
+        message.add_attachment(attachment.file.data, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
     return message
 
 
@@ -222,7 +233,8 @@ def _claim(mail_id: int, now: dt.datetime) -> bool:
 def _attempt(mail: OutboxMail, now: dt.datetime, delivery: Delivery) -> None:
     mail.attempts += 1
     try:
-        _deliver_smtp(build_message(mail.to, mail.subject, mail.body))
+        _deliver_smtp(with_attachments(build_message(mail.to, mail.subject, mail.body),
+                                       mail.id))
     except Exception as error:  # any failure (refused address too) leaves it for a retry
         log.warning("mail %s to %s, attempt %s: %s", mail.id, mail.to, mail.attempts, error)
         mail.last_error = str(error)[:2000]

@@ -12,6 +12,7 @@ from survey_app.models.compliance import (
     ReviewComment,
 )
 from survey_app.models.definitions import AuthorDraft, DefinitionKind, PublishedDefinition
+from survey_app.models.letters import GrantLetter, LetterKind, MailAttachment, StoredFile
 from survey_app.models.mail import (
     Invitation,
     Mailbox,
@@ -64,11 +65,14 @@ __all__ = [
     "FlagStatus",
     "Grant",
     "GrantEvent",
+    "GrantLetter",
     "GrantStatus",
     "Identity",
     "Invitation",
     "KeyKind",
+    "LetterKind",
     "LoginAttempt",
+    "MailAttachment",
     "MailState",
     "Mailbox",
     "Municipality",
@@ -88,6 +92,7 @@ __all__ = [
     "Round",
     "Scheme",
     "ServerSession",
+    "StoredFile",
     "Submission",
     "User",
     "UserMunicipality",

@@ -11,6 +11,7 @@ the same reasons.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,35 @@ class Authority:
 
 
 @dataclass(frozen=True)
+class Signature:
+    name: str
+    title: dict[str, str]  # nb, nn
+
+
+@dataclass(frozen=True)
+class DecisionSection:
+    heading: dict[str, str]  # nb, nn
+    # Per language, the section's blocks in order: a paragraph (str) or a bulleted list
+    # (tuple of str). Figures are {placeholders} (DECISION_PLACEHOLDERS).
+    blocks: dict[str, tuple[str | tuple[str, ...], ...]]
+
+
+@dataclass(frozen=True)
+class DecisionTexts:
+    """The grant decision letter's words (services.decision_letters), per scheme."""
+
+    title: dict[str, str]
+    sections: tuple[DecisionSection, ...]
+    closing: dict[str, str]
+    signatures: tuple[Signature, ...]
+    approved: dict[str, str]  # "Dokumentet er godkjent elektronisk"
+
+
+@dataclass(frozen=True)
 class SchemeTexts:
     legal_basis: dict[str, str]  # nb, nn
     appeal: dict[str, str]
+    decision: DecisionTexts | None = None  # none: the scheme's decision letters are refused
 
 
 @dataclass(frozen=True)
@@ -137,9 +164,116 @@ def _schemes(data: dict[str, Any], slugs: list[str],
             problems.append(f"schemes.{slug}: no legal basis and no appeal text")
             continue
         basis, appeal = (_texts(slug, entry, n, problems) for n in ("legal_basis", "appeal"))
+        decision = _decision(slug, entry.get("decision"), problems)
         if basis and appeal:
-            found[slug] = SchemeTexts(basis, appeal)
+            found[slug] = SchemeTexts(basis, appeal, decision)
     return found
+
+
+# The figures a decision letter's texts may name, each from the round or the grant
+# (services.decision_letters.figures); any other {name} is refused at start.
+DECISION_PLACEHOLDERS = frozenset({
+    "scheme", "chapter_post", "year", "next_year", "municipality", "amount", "total",
+    "opt_out_deadline", "payment_date", "report_deadline", "appeal"})
+
+
+def _placeholder_problem(where: str, text: str) -> str | None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        return f"{where}: {error} (write a brace as {{{{ or }}}})"
+    unknown = sorted(names - DECISION_PLACEHOLDERS)
+    if unknown:
+        return (f"{where}: unknown placeholder {', '.join('{' + n + '}' for n in unknown)} "
+                f"(known: {', '.join(sorted(DECISION_PLACEHOLDERS))})")
+    return None
+
+
+def _decision_text(where: str, value: Any, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict) or any(
+            not isinstance(value.get(lang), str) or not value[lang].strip()
+            for lang in LANGUAGES):
+        problems.append(f"{where} must have a text in nb and nn")
+        return {}
+    texts = {lang: " ".join(value[lang].split()) for lang in LANGUAGES}
+    for lang, text in texts.items():
+        problem = _placeholder_problem(f"{where}.{lang}", text)
+        if problem:
+            problems.append(problem)
+    return texts
+
+
+def _blocks(where: str, value: Any,
+            problems: list[str]) -> tuple[str | tuple[str, ...], ...]:
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where} must be a list of paragraphs (a paragraph may be a list "
+                        "of bullet points)")
+        return ()
+    blocks: list[str | tuple[str, ...]] = []
+    for number, block in enumerate(value, 1):
+        items = block if isinstance(block, list) else [block]
+        if not items or not all(isinstance(i, str) and i.strip() for i in items):
+            problems.append(f"{where}[{number}] must be a text or a list of texts")
+            continue
+        cleaned = tuple(" ".join(i.split()) for i in items)
+        for item in cleaned:
+            problem = _placeholder_problem(f"{where}[{number}]", item)
+            if problem:
+                problems.append(problem)
+        blocks.append(cleaned if isinstance(block, list) else cleaned[0])
+    return tuple(blocks)
+
+
+def _sections(where: str, raw: Any, problems: list[str]) -> list[DecisionSection]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{where}.sections must be a list of sections")
+        return []
+    sections = []
+    for number, section in enumerate(raw, 1):
+        at = f"{where}.sections[{number}]"
+        if not isinstance(section, dict):
+            problems.append(f"{at} must have a heading and text")
+            continue
+        heading = _decision_text(f"{at}.heading", section.get("heading"), problems)
+        text = section.get("text")
+        if not isinstance(text, dict):
+            problems.append(f"{at}.text must have paragraphs in nb and nn")
+            continue
+        blocks = {lang: _blocks(f"{at}.text.{lang}", text.get(lang), problems)
+                  for lang in LANGUAGES}
+        sections.append(DecisionSection(heading, blocks))
+    return sections
+
+
+def _decision(slug: str, entry: Any, problems: list[str]) -> DecisionTexts | None:
+    """The scheme's optional `decision` block: title, sections (a heading and paragraphs in
+    nb and nn each), closing, signatures and the line on electronic approval."""
+    if entry is None:
+        return None
+    where = f"schemes.{slug}.decision"
+    if not isinstance(entry, dict):
+        problems.append(f"{where} must be a mapping (title, sections, closing, signatures, "
+                        "approved)")
+        return None
+    before = len(problems)
+    title = _decision_text(f"{where}.title", entry.get("title"), problems)
+    sections = _sections(where, entry.get("sections"), problems)
+    closing = _decision_text(f"{where}.closing", entry.get("closing"), problems)
+    approved = _decision_text(f"{where}.approved", entry.get("approved"), problems)
+    signatures = []
+    for number, signer in enumerate(entry.get("signatures") or [], 1):
+        at = f"{where}.signatures[{number}]"
+        if not isinstance(signer, dict) or not str(signer.get("name") or "").strip():
+            problems.append(f"{at} must have a name and a title in nb and nn")
+            continue
+        signatures.append(Signature(" ".join(str(signer["name"]).split()),
+                                    _decision_text(f"{at}.title", signer.get("title"),
+                                                   problems)))
+    if not signatures:
+        problems.append(f"{where}.signatures: the letter must be signed by somebody")
+    if len(problems) > before:
+        return None
+    return DecisionTexts(title, tuple(sections), closing, tuple(signatures), approved)
 
 
 def parse(text: str, filename: str, slugs: list[str]) -> LetterConfig:
@@ -203,6 +337,17 @@ def authority_key(grant: Grant) -> str:
 
 def authority_of(grant: Grant) -> Authority:
     return current().authorities[authority_key(grant)]
+
+
+def decision_texts(slug: str) -> DecisionTexts:
+    """The scheme's decision-letter texts; LetterConfigError naming what is missing."""
+    found = scheme_texts(slug).decision
+    if found is None:
+        raise LetterConfigError(f"{current().file}: schemes.{slug} has no decision block "
+                                "(the grant decision letter's title, sections, closing and "
+                                "signatures in nb and nn), so its decision letters cannot "
+                                "be written")
+    return found
 
 
 def scheme_texts(slug: str) -> SchemeTexts:
