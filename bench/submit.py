@@ -25,6 +25,12 @@ submit (issue 12): at most 15× the bare route.
 `BENCH_SUBMIT_N` (reports, default 150, at most 356) and `BENCH_SUBMIT_CLIENTS` (default
 16) shrink or widen it; `BENCH_SUBMIT_DB=postgresql` runs ours on a throwaway PostgreSQL
 (tests/pgserver.py) instead of a SQLite file. The default run takes about 30–45 s.
+
+`BENCH_SUBMIT_BEFORE=/path/to/another/checkout` measures that tree ("before", e.g. the
+last commit exported with `git archive`) beside this one in the same run: a database
+and a gunicorn each, the same cast, every round of the bare route followed by a chunk
+of each tree's requests (their order alternating), so a change is compared with what it
+replaces under the same load and against the same floor.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +56,7 @@ from survey_app.models import Submission  # noqa: E402
 from tests.load import harness  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_SUBMIT_N", "150"))
+BEFORE = os.environ.get("BENCH_SUBMIT_BEFORE")  # another checkout to measure beside this one
 DATABASE = os.environ.get("BENCH_SUBMIT_DB", "sqlite")
 CONCURRENCY = int(os.environ.get("BENCH_SUBMIT_CLIENTS", "16"))
 BARE_ROUNDS = 8  # the bare route is fast: more requests for a steadier figure
@@ -140,6 +147,17 @@ class BareServer(harness.Server):
         return [*super().command()[:-1], "bench.bare_app:app"]
 
 
+@dataclass
+class TreeServer(harness.Server):
+    """The harness's gunicorn command and settings, serving another checkout's `wsgi:app`
+    (gunicorn's --chdir puts that tree first on the workers' path)."""
+
+    tree: str = ""
+
+    def command(self) -> list[str]:
+        return [*super().command()[:-1], "--chdir", self.tree, "wsgi:app"]
+
+
 # ---- ours -----------------------------------------------------------------------------------
 
 
@@ -181,32 +199,52 @@ def bare_post(port: int, form: dict[str, object]) -> Callable[[], object]:
     return lambda: browser.call("bare", "POST", "/rapporter/bare/side/services", 200, form)
 
 
-def interleaved(name: str, tasks: list[Callable[[], object]],
-                bare_tasks: list[Callable[[], object]]) -> tuple[Phase, Phase]:
+def interleaved(variants: dict[str, list[Callable[[], object]]],
+                bare_tasks: list[Callable[[], object]]) -> dict[str, Phase]:
     """Ours in ROUNDS chunks, each between two rounds of the bare route: the machine is
     shared and its speed drifts by a factor of two within a minute, which then weighs on
-    both alike. Returns (ours, bare), each merged over its rounds."""
-    size = -(-len(tasks) // ROUNDS)
-    ours, bare = [], [drive("bare Flask route", bare_tasks, CONCURRENCY)]
-    for start in range(0, len(tasks), size):
-        ours.append(drive(name, tasks[start:start + size], CONCURRENCY))
+    both alike. With two trees (`BENCH_SUBMIT_BEFORE`), a chunk of each follows every bare
+    round, the first of them alternating. Returns each variant and the bare route
+    ("bare"), each merged over its rounds."""
+    size = -(-len(next(iter(variants.values()))) // ROUNDS)
+    done: dict[str, list[Phase]] = {name: [] for name in variants}
+    bare = [drive("bare Flask route", bare_tasks, CONCURRENCY)]
+    names = list(variants)
+    for number, start in enumerate(range(0, len(variants[names[0]]), size)):
+        for name in names if number % 2 == 0 else names[::-1]:
+            done[name].append(drive(name, variants[name][start:start + size], CONCURRENCY))
         bare.append(drive("bare Flask route", bare_tasks, CONCURRENCY))
-    return merged(name, *ours), merged("bare Flask route", *bare)
+    return {**{name: merged(name, *phases) for name, phases in done.items()},
+            "bare": merged("bare Flask route", *bare)}
 
 
-def measure(cast: list[harness.Coordinator], ours: int, bare: int) -> dict[str, Phase]:
-    clients = [signed_in(c, ours) for c in cast]
+def measure(cast: list[harness.Coordinator], trees: dict[str, int],
+            bare: int) -> dict[str, Phase]:
+    """`trees`: the port serving each tree ("" this one, "before" BENCH_SUBMIT_BEFORE)."""
+    clients = {tree: [signed_in(c, port) for c in cast] for tree, port in trees.items()}
+    first = next(iter(clients.values()))
     # A bare round takes about as many requests as a chunk of ours, times BARE_ROUNDS: it
     # is fast, and a round shorter than a few hundred requests is mostly ramp-up.
-    per_round = BARE_ROUNDS * -(-len(clients) // ROUNDS)
-    bare_tasks = [bare_post(bare, clients[i % len(clients)].form) for i in range(per_round)]
+    per_round = BARE_ROUNDS * -(-len(first) // ROUNDS)
+    bare_tasks = [bare_post(bare, first[i % len(first)].form) for i in range(per_round)]
     phases: dict[str, Phase] = {}
-    phases["save"], phases["bare (save)"] = interleaved(
-        "page save POST", [lambda c=c: save(c) for c in clients], bare_tasks)
-    untimed([lambda c=c: harness.open_summary(c.journey) for c in clients], CONCURRENCY)
-    phases["submit"], phases["bare (submit)"] = interleaved(
-        "submit POST /send", [lambda c=c: send(c) for c in clients], bare_tasks)
+    saves = interleaved({_named("page save POST", tree): [lambda c=c: save(c) for c in cs]
+                         for tree, cs in clients.items()}, bare_tasks)
+    for tree in clients:
+        phases[_named("save", tree)] = saves[_named("page save POST", tree)]
+    phases["bare (save)"] = saves["bare"]
+    for cs in clients.values():
+        untimed([lambda c=c: harness.open_summary(c.journey) for c in cs], CONCURRENCY)
+    sends = interleaved({_named("submit POST /send", tree): [lambda c=c: send(c) for c in cs]
+                         for tree, cs in clients.items()}, bare_tasks)
+    for tree in clients:
+        phases[_named("submit", tree)] = sends[_named("submit POST /send", tree)]
+    phases["bare (submit)"] = sends["bare"]
     return phases
+
+
+def _named(name: str, tree: str) -> str:
+    return f"{name} ({tree})" if tree else name
 
 
 def check(database_url: str, server: harness.Server, count: int) -> None:
@@ -221,35 +259,51 @@ def check(database_url: str, server: harness.Server, count: int) -> None:
 
 
 @contextmanager
-def database(workdir: Path) -> Iterator[str]:
+def databases(workdir: Path, names: list[str]) -> Iterator[list[str]]:
+    """One fresh database per tree measured."""
     if DATABASE == "sqlite":
-        yield f"sqlite:///{workdir / 'submit.db'}"
+        yield [f"sqlite:///{workdir / f'submit{name}.db'}" for name in names]
         return
     from tests.pgserver import PostgresServer
 
     server = PostgresServer.start()
     try:
-        yield server.create_database("bench_submit")
+        yield [server.create_database(f"bench_submit{name}") for name in names]
     finally:
         server.stop()
 
 
 def run() -> list[Result]:
+    trees = ["", "before"] if BEFORE else [""]
     with tempfile.TemporaryDirectory(prefix="bench-submit-") as tmp:
         workdir = Path(tmp)
         (workdir / "bare").mkdir()
-        with database(workdir) as url:
-            cast = harness.prepare_database(url, COUNT, seeded=SEEDED)
-            ours, bare = harness.Server(url, workdir), BareServer(url, workdir / "bare")
-            with harness.serving(ours), harness.serving(bare):
-                phases = measure(cast, ours.port, bare.port)
-            check(url, ours, len(cast))
+        with databases(workdir, trees) as urls:
+            servers: dict[str, harness.Server] = {}
+            cast: list[harness.Coordinator] = []
+            for tree, url in zip(trees, urls, strict=True):
+                cast = harness.prepare_database(url, COUNT, seeded=SEEDED)
+                (workdir / (tree or "ours")).mkdir()
+                servers[tree] = (TreeServer(url, workdir / tree, tree=str(BEFORE)) if tree
+                                 else harness.Server(url, workdir / "ours"))
+            bare = BareServer(urls[0], workdir / "bare")
+            with ExitStack() as stack:
+                for server in (*servers.values(), bare):
+                    stack.enter_context(harness.serving(server))
+                phases = measure(cast, {t: s.port for t, s in servers.items()}, bare.port)
+            for tree, url in zip(trees, urls, strict=True):
+                check(url, servers[tree], len(cast))
     for phase in phases.values():
         print(phase.line())
-    return [ratio_result(f"submit: page save vs bare Flask ({DATABASE}, {CONCURRENCY} clients)",
-                         phases["save"], phases["bare (save)"]),
-            ratio_result(f"submit: submit POST vs bare Flask ({DATABASE}, {CONCURRENCY} clients)",
-                         phases["submit"], phases["bare (submit)"], goal=15.0)]
+    results = []
+    for tree in trees:
+        where = f"{DATABASE}, {CONCURRENCY} clients" + (f", {tree}" if tree else "")
+        results += [ratio_result(f"submit: page save vs bare Flask ({where})",
+                                 phases[_named("save", tree)], phases["bare (save)"]),
+                    ratio_result(f"submit: submit POST vs bare Flask ({where})",
+                                 phases[_named("submit", tree)], phases["bare (submit)"],
+                                 goal=15.0)]
+    return results
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ from forms import expressions as ex
 from forms import source as src
 from forms.messages import Msg, message
 from forms.model import (
+    APPLICATION_ROLES,
+    COLUMN_ROLES,
     COMMON_KEYS,
     NOT_ANSWERED,
+    REQUIRED_APPLICATION_ROLES,
+    REQUIRED_COLUMN_ROLES,
     ROLES,
     TYPE_KEYS,
     Choice,
@@ -46,7 +50,7 @@ SLUG = re.compile(r"[a-z][a-z0-9-]*")
 # `nynorsk_not_required`: the reason a form is in bokmål only (forms/check.py, README).
 FILE_KEYS = frozenset({"id", "version", "scheme", "title", "intro", "sections",
                        "nynorsk_not_required"})
-SECTION_KEYS = frozenset({"id", "title", "intro", "show_if", "questions"})
+SECTION_KEYS = frozenset({"id", "title", "intro", "show_if", "questions", "application"})
 CHOICE_KEYS = frozenset({"code", "label", "exclusive"})
 VALIDATION_KEYS = frozenset({"rule", "message"})
 LANGUAGES = ("nb", "nn", "en")
@@ -328,9 +332,20 @@ class Reader:
         if "role" not in node:
             return None
         value, at = node["role"], self.value_at(node, "role")
+        if in_group and isinstance(value, str) and value in COLUMN_ROLES:
+            return self.typed_role(value, qtype, COLUMN_ROLES[value], at)
         if not isinstance(value, str) or value not in ROLES:
-            self.problem(at, Msg.Q_UNKNOWN_ROLE, value=str(value), roles=", ".join(ROLES))
+            self.problem(at, Msg.Q_UNKNOWN_ROLE, value=str(value),
+                         roles=", ".join([*ROLES, *COLUMN_ROLES]))
             return None
+        if value in APPLICATION_ROLES and not in_group:
+            role = self.typed_role(value, qtype, APPLICATION_ROLES[value], at)
+            if role is not None and value in self.roles:
+                self.problem(at, Msg.Q_DUPLICATE_ROLE, role=value, line=self.roles[value])
+                return None
+            if role is not None:
+                self.roles[value] = node.lc.line + 1
+            return role
         expression = parts.get("expression")
         numeric = qtype in ROLE_TYPES or (qtype == "computed" and expression is not None
                                           and expression.type == ex.NUMBER)
@@ -343,6 +358,60 @@ class Reader:
             return None
         self.roles[value] = node.lc.line + 1
         return str(value)
+
+    def typed_role(self, role: str, qtype: str, types: frozenset[str],
+                   at: tuple[int, int]) -> str | None:
+        """An application or column role (issue 16) on a question of a type it allows."""
+        if qtype not in types:
+            self.problem(at, Msg.Q_APPLICATION_ROLE_TYPE, role=role, type=str(qtype),
+                         types=", ".join(sorted(types)))
+            return None
+        return role
+
+    def application_roles(self, section: Section, at: tuple[int, int]) -> None:
+        """A page's application roles stand on `application: true` pages only, and such a
+        page has the roles the service reads (model.REQUIRED_APPLICATION_ROLES; a positions
+        group, where there is one, with its REQUIRED_COLUMN_ROLES), each role in one group
+        at most once."""
+        roles = {q.role: q for q in section.questions if q.role in APPLICATION_ROLES}
+        if not section.application:
+            for question in roles.values():
+                self.problem((question.line - 1, question.column - 1),
+                             Msg.Q_APPLICATION_ROLE_OUTSIDE, role=str(question.role),
+                             section=section.id)
+            return
+        for role in REQUIRED_APPLICATION_ROLES:
+            if role not in roles:
+                self.problem(at, Msg.Q_APPLICATION_ROLE_MISSING, role=role,
+                             section=section.id)
+        group = roles.get("applied_positions")
+        if group is not None:
+            self.positions_columns(group)
+
+    def positions_columns(self, group: Question) -> None:
+        """The `applied_positions` group's columns: each needed role, none twice."""
+        for role in REQUIRED_COLUMN_ROLES:
+            if group.column_with_role(role) is None:
+                self.problem((group.line - 1, group.column - 1), Msg.Q_COLUMN_ROLE_MISSING,
+                             role=role, id=group.id)
+        first: dict[str, int] = {}
+        for column in group.columns:
+            if column.role is None:
+                continue
+            if column.role in first:
+                self.problem((column.line - 1, column.column - 1), Msg.Q_DUPLICATE_ROLE,
+                             role=column.role, line=first[column.role])
+            first.setdefault(column.role, column.line)
+
+    def column_roles_outside(self, question: Question) -> None:
+        """Column roles say which column of `applied_positions` is which: elsewhere they
+        would be read by nobody, so they are refused."""
+        if question.type != "group" or question.role == "applied_positions":
+            return
+        for column in question.columns:
+            if column.role in COLUMN_ROLES:
+                self.problem((column.line - 1, column.column - 1),
+                             Msg.Q_COLUMN_ROLE_OUTSIDE, role=str(column.role), id=question.id)
 
     def type_parts(self, node: CommentedMap, qtype: str,
                    names: Mapping[str, Any]) -> dict[str, Any]:
@@ -420,9 +489,14 @@ class Reader:
             show_if = self.condition(node, names)
             questions = self.section_questions(node, names)
             title = self.text(node, "title")
+            application = self.boolean(node, "application")
             if sid and title:
-                found.append(Section(sid, title, questions, node.lc.line + 1,
-                                     self.text(node, "intro"), show_if))
+                section = Section(sid, title, questions, node.lc.line + 1,
+                                  self.text(node, "intro"), show_if, application)
+                self.application_roles(section, self.key_at(node, "id"))
+                for question in questions:
+                    self.column_roles_outside(question)
+                found.append(section)
         return tuple(found)
 
     def section_questions(self, node: CommentedMap, names: dict[str, Any]) -> tuple[Question, ...]:

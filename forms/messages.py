@@ -147,6 +147,12 @@ class Msg(StrEnum):
     Q_DUPLICATE_ROLE = "q.duplicate_role"
     Q_ROLE_MISSING = "q.role_missing"
     Q_ROLE_IN_GROUP = "q.role_in_group"
+    # forms/loader.py: application pages and their roles (issue 16)
+    Q_APPLICATION_ROLE_TYPE = "q.application_role_type"
+    Q_APPLICATION_ROLE_OUTSIDE = "q.application_role_outside"
+    Q_APPLICATION_ROLE_MISSING = "q.application_role_missing"
+    Q_COLUMN_ROLE_MISSING = "q.column_role_missing"
+    Q_COLUMN_ROLE_OUTSIDE = "q.column_role_outside"
     # forms/source.py, forms/loader.py, forms/check.py, forms/schemes_check.py: `check`
     Q_TOO_LARGE = "q.too_large"
     Q_BINARY = "q.binary"
@@ -179,6 +185,9 @@ class Msg(StrEnum):
     S_RATE_YEAR_OUTSIDE = "s.rate_year_outside"
     S_NOT_KRONER = "s.not_kroner"
     S_RATE_ANY_ALONE = "s.rate_any_alone"
+    S_WORKBOOK_NO_SECTION = "s.workbook_no_section"
+    S_WORKBOOK_NO_NUMBERS = "s.workbook_no_numbers"
+    S_ACCOUNTS_NEED_WORKBOOK = "s.accounts_need_workbook"
     X_NO_SCHEME_ENTRY = "x.no_scheme_entry"
     X_NO_QUESTIONNAIRE = "x.no_questionnaire"
     X_NO_RULES = "x.no_rules"
@@ -778,6 +787,32 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "nn": "Åtvaring: skjemaet {id} spør om beløp, men ingen spørsmål har «role: {role}», så kolonnen «{column}» i økonomirapporten blir tom. Legg «role: {role}» til spørsmålet om dette beløpet.",
         "en": "Warning: questionnaire {id} asks for amounts, but no question has 'role: {role}', so the column '{column}' of the economy report stays empty. Add 'role: {role}' to the question asking for this amount.",
     },
+    # ---- application pages (forms/loader.py, issue 16) -------------------------------
+    Msg.Q_APPLICATION_ROLE_TYPE: {
+        "nb": "Rollen {role} kan bare stå på et spørsmål av typen {types}, ikke på {type}.",
+        "nn": "Rolla {role} kan berre stå på eit spørsmål av typen {types}, ikkje på {type}.",
+        "en": "The role {role} can only be on a question of type {types}, not on {type}.",
+    },
+    Msg.Q_APPLICATION_ROLE_OUTSIDE: {
+        "nb": "Rollen {role} hører til en søknadsside, men siden «{section}» har ikke «application: true». Merk siden som søknad, eller fjern rollen.",
+        "nn": "Rolla {role} høyrer til ei søknadsside, men sida «{section}» har ikkje «application: true». Merk sida som søknad, eller fjern rolla.",
+        "en": "The role {role} belongs on an application page, but the page '{section}' does not have 'application: true'. Mark the page as an application, or remove the role.",
+    },
+    Msg.Q_APPLICATION_ROLE_MISSING: {
+        "nb": "Søknadssiden «{section}» har ikke noe spørsmål med «role: {role}», som tjenesten trenger for å lese søknaden. Legg rollen til det spørsmålet som gjelder.",
+        "nn": "Søknadssida «{section}» har ikkje noko spørsmål med «role: {role}», som tenesta treng for å lese søknaden. Legg rolla til det spørsmålet det gjeld.",
+        "en": "The application page '{section}' has no question with 'role: {role}', which the service needs to read the application. Add the role to the question it belongs to.",
+    },
+    Msg.Q_COLUMN_ROLE_MISSING: {
+        "nb": "Gruppen «{id}» har «role: applied_positions», men ingen kolonne har «role: {role}». Legg rollen til den kolonnen som gjelder.",
+        "nn": "Gruppa «{id}» har «role: applied_positions», men ingen kolonne har «role: {role}». Legg rolla til den kolonnen det gjeld.",
+        "en": "The group '{id}' has 'role: applied_positions', but no column has 'role: {role}'. Add the role to the column it belongs to.",
+    },
+    Msg.Q_COLUMN_ROLE_OUTSIDE: {
+        "nb": "Kolonnerollen {role} kan bare stå i gruppen med «role: applied_positions», ikke i «{id}».",
+        "nn": "Kolonnerolla {role} kan berre stå i gruppa med «role: applied_positions», ikkje i «{id}».",
+        "en": "The column role {role} can only be in the group with 'role: applied_positions', not in '{id}'.",
+    },
     # ---- `check`: the file's text (forms/source.py) --------------------------------
     Msg.Q_TOO_LARGE: {
         "nb": "Filen er for stor ({size}). En fil kan være høyst {max}.",
@@ -1010,6 +1045,30 @@ TEMPLATES: dict[Msg, dict[str, str]] = {
         "nn": "Gi anten any åleine (éin sats for alle år i løpet), eller satsar for år 1–4.",
         "en": "Give either any alone (one rate for every year in the track), or rates for"
               " years 1–4.",
+    },
+    Msg.S_WORKBOOK_NO_SECTION: {
+        "nb": "economy_workbook: skjemaet «{id}» har ingen side «{section}»: skriv id-en til"
+              " siden som Excel-rapporten fyller ut.",
+        "nn": "economy_workbook: skjemaet «{id}» har inga side «{section}»: skriv id-en til"
+              " sida som Excel-rapporten fyller ut.",
+        "en": "economy_workbook: the questionnaire '{id}' has no page '{section}': give the id"
+              " of the page the Excel report fills in.",
+    },
+    Msg.S_WORKBOOK_NO_NUMBERS: {
+        "nb": "economy_workbook: siden «{section}» i «{id}» har ingen spørsmål av typen amount"
+              " eller integer, så Excel-rapporten har ingen rader å fylle ut.",
+        "nn": "economy_workbook: sida «{section}» i «{id}» har ingen spørsmål av typen amount"
+              " eller integer, så Excel-rapporten har ingen rader å fylle ut.",
+        "en": "economy_workbook: the page '{section}' of '{id}' has no amount or integer"
+              " questions, so the Excel report has no rows to fill in.",
+    },
+    Msg.S_ACCOUNTS_NEED_WORKBOOK: {
+        "nb": "accounts: by: economy_workbook krever at ordningen har economy_workbook"
+              " (siden Excel-rapporten fyller ut); ellers skriv by: file.",
+        "nn": "accounts: by: economy_workbook krev at ordninga har economy_workbook"
+              " (sida Excel-rapporten fyller ut); elles skriv by: file.",
+        "en": "accounts: by: economy_workbook needs the scheme's economy_workbook (the page"
+              " the Excel report fills in); otherwise write by: file.",
     },
     # ---- `check`: the files together (forms/check.py) --------------------------------
     Msg.X_NO_SCHEME_ENTRY: {

@@ -46,7 +46,27 @@ ROLES: dict[str, str] = {
     "amount_received": "the economy report's fallback for unused (received - used)",
     "amount_used": "the economy report's \"Rapportert brukt\"",
     "amount_unused": "the economy report's \"Ubrukt\"",
+    # Issue 16: an application page's answers (survey_app/services/applications.py).
+    "applies": "an application page's yes/no: does the municipality apply",
+    "applied_positions": "an application page's group of positions applied for",
+    "applied_amount": "an application page's amount applied for (kroner)",
 }
+# The application roles: the question types each may be on. They stand on a page marked
+# `application: true` only, and such a page must have `applies` and `applied_amount`.
+APPLICATION_ROLES: dict[str, frozenset[str]] = {
+    "applies": frozenset({"yes_no"}),
+    "applied_positions": frozenset({"group"}),
+    "applied_amount": frozenset({"amount"}),
+}
+REQUIRED_APPLICATION_ROLES = ("applies", "applied_amount")
+# The columns of the `applied_positions` group the service reads, by the column's `role:`
+# (only there); a position needs its percentage, and its title to be named.
+COLUMN_ROLES: dict[str, frozenset[str]] = {
+    "position_title": frozenset({"text"}),
+    "position_percent": frozenset({"percent"}),
+    "position_first_year": frozenset({"integer"}),  # first year funded: the track year
+}
+REQUIRED_COLUMN_ROLES = ("position_title", "position_percent")
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,10 @@ class Question:
     def answered(self) -> bool:
         return self.type not in ("info", "computed")
 
+    def column_with_role(self, role: str) -> Question | None:
+        """A group's column declaring `role:` (COLUMN_ROLES), or None."""
+        return next((c for c in self.columns if c.role == role), None)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -94,6 +118,9 @@ class Section:
     line: int
     intro: Text | None = None
     show_if: Any = None
+    # `application: true`: the page is an application for next year's grant (issue 16):
+    # its answers become an Application, and it can be filled in alone (stand-alone).
+    application: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +145,10 @@ class Questionnaire:
     def question_with_role(self, role: str) -> Question | None:
         """The top-level question declaring `role:` (ROLES), or None when none does."""
         return next((q for q in self.questions() if q.role == role), None)
+
+    def application_sections(self) -> tuple[Section, ...]:
+        """The pages marked `application: true`, in order."""
+        return tuple(section for section in self.sections if section.application)
 
     @cached_property  # a loaded questionnaire never changes; looked up on every answer
     def _by_id(self) -> dict[str, Question]:

@@ -23,16 +23,30 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from forms.check import EXEMPTION_KEY, exemption, missing_nynorsk
 from forms.loader import SLUG, Problem, Reader
 from forms.messages import Msg
-from forms.model import Text
+from forms.model import Questionnaire, Text
 
 ADMINISTRATIONS = ("national", "offices")  # = survey_app.models.Administration
 ENTRY_KEYS = frozenset({"slug", "chapter_post", "administration", "name", "questionnaire",
-                        "legal_basis", "rules", EXEMPTION_KEY})
+                        "legal_basis", "rules", "economy_workbook", "applications",
+                        "transitional", "accounts", EXEMPTION_KEY})
 REQUIRED_KEYS = ("slug", "chapter_post", "administration", "name")
 RULES_KEYS = frozenset({"first_year", "last_year", "recipients_of_year",
                         "continuing_positions_only", "position_rates"})
 CHAPTER_POST = re.compile(r"\d{3,4}\.\d{2}")
 TRACK_KEYS = ("1", "2", "3", "4", "any")
+# `economy_workbook` (issue 16, item 4): the page whose amount/integer questions an Excel
+# economy report fills (survey_app/services/economy_workbook.py).
+ECONOMY_WORKBOOK_KEYS = frozenset({"section"})
+# `applications` (issue 16, item 2): `without_grant: true` lets a municipality without a
+# grant in the scheme apply in the questionnaire's application pages alone
+# (survey_app/services/applications.py).
+APPLICATIONS_KEYS = frozenset({"without_grant"})
+WORKBOOK_TYPES = ("amount", "integer")  # the question types a workbook row can hold
+# `accounts` (issue 16, item 5; read by survey_app/services/accounts.py): which grant years'
+# reports need the accounts, as what, and the auditor's attestation with its threshold.
+ACCOUNTS_KEYS = frozenset({"years", "by", "attestation"})
+ACCOUNTS_BY = ("economy_workbook", "file")
+ATTESTATION_KEYS = frozenset({"years", "from_amount"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,7 @@ class SchemeEntry:
     name: Text
     line: int  # 1-based line of the entry
     nynorsk_exempt: bool = False
+    economy_section: str | None = None  # `economy_workbook: {section: ...}`, if declared
 
 
 @dataclass
@@ -147,6 +162,13 @@ class _SchemeReader(Reader):
             self.text(node, "legal_basis")
         if "rules" in node:
             self.scheme_rules(node)
+        economy = self.economy_workbook(node) if "economy_workbook" in node else None
+        if "accounts" in node:
+            self.accounts(node)
+        if "applications" in node:
+            self.applications(node)
+        if "transitional" in node:  # the frame's transitional cap counts its decisions
+            self.boolean(node, "transitional")
         exempt, refused = exemption(node, self.path)
         self.problems.extend(refused)
         self.problems.extend(missing_nynorsk(node, self.path, exempt=exempt))
@@ -154,7 +176,68 @@ class _SchemeReader(Reader):
                                                    questionnaire, name):
             return None
         return SchemeEntry(str(slug), str(questionnaire), str(chapter_post),
-                           str(administration), name or {}, node.lc.line + 1, exempt)
+                           str(administration), name or {}, node.lc.line + 1, exempt,
+                           economy)
+
+    def economy_workbook(self, node: CommentedMap) -> str | None:
+        """`economy_workbook: {section: <page id>}`: its shape here; that the page exists
+        and has amount/integer questions is `economy_workbook_problems` (it needs the
+        questionnaire)."""
+        found = self.mapping(node["economy_workbook"], self.value_at(node, "economy_workbook"),
+                             "economy_workbook")
+        if found is None:
+            return None
+        self.known_keys(found, ECONOMY_WORKBOOK_KEYS, f"economy_workbook ({node.get('slug')})")
+        if not self.require(found, ("section",), "economy_workbook"):
+            return None
+        return self.identifier(found, "section", SLUG)
+
+    def applications(self, node: CommentedMap) -> None:
+        """`applications: {without_grant: true|false}`: its shape."""
+        found = self.mapping(node["applications"], self.value_at(node, "applications"),
+                             "applications")
+        if found is not None:
+            self.known_keys(found, APPLICATIONS_KEYS, f"applications ({node.get('slug')})")
+            if "without_grant" in found:
+                self.boolean(found, "without_grant")
+
+    def years(self, node: CommentedMap, key: str) -> None:
+        """A non-empty list of grant years."""
+        value = node.get(key)
+        if not isinstance(value, CommentedSeq) or not value:
+            self.problem(self.value_at(node, key), Msg.S_NOT_YEAR, key=key, value=str(value))
+            return
+        for index, year in enumerate(value):
+            if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+                self.problem(self.item_at(value, index), Msg.S_NOT_YEAR, key=key,
+                             value=str(year))
+
+    def accounts(self, node: CommentedMap) -> None:
+        """The checks of survey_app.services.accounts.parse_rule, each located."""
+        found = self.mapping(node["accounts"], self.value_at(node, "accounts"), "accounts")
+        if found is None:
+            return
+        self.known_keys(found, ACCOUNTS_KEYS, f"accounts ({node.get('slug')})")
+        if not self.require(found, ("years", "by"), "accounts"):
+            return
+        self.years(found, "years")
+        by = self.one_of(found, "by", ACCOUNTS_BY, ", ".join(ACCOUNTS_BY))
+        if by == "economy_workbook" and "economy_workbook" not in node:
+            self.problem(self.value_at(found, "by"), Msg.S_ACCOUNTS_NEED_WORKBOOK)
+        if "attestation" not in found:
+            return
+        attestation = self.mapping(found["attestation"], self.value_at(found, "attestation"),
+                                   "attestation")
+        if attestation is None:
+            return
+        self.known_keys(attestation, ATTESTATION_KEYS, "attestation")
+        if not self.require(attestation, ("years", "from_amount"), "attestation"):
+            return
+        self.years(attestation, "years")
+        amount = attestation.get("from_amount")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            self.problem(self.value_at(attestation, "from_amount"), Msg.S_NOT_KRONER,
+                         value=str(amount))
 
     def read_schemes(self, text: str) -> list[SchemeEntry]:
         self.source_lines = text.splitlines()
@@ -189,6 +272,23 @@ class _SchemeReader(Reader):
         if not self.problems:
             self.problem((0, 0), Msg.S_NOT_LIST)
         return None
+
+
+def economy_workbook_problems(entry: SchemeEntry, questionnaire: Questionnaire,
+                              file: str) -> list[Problem]:
+    """The entry's `economy_workbook` against its questionnaire: the page exists and has
+    amount or integer questions (the workbook's input rows)."""
+    section_id = entry.economy_section
+    if section_id is None:
+        return []
+    section = next((s for s in questionnaire.sections if s.id == section_id), None)
+    if section is None:
+        return [Problem(file, entry.line, 1, Msg.S_WORKBOOK_NO_SECTION,
+                        {"section": section_id, "id": questionnaire.id})]
+    if not any(q.type in WORKBOOK_TYPES for q in section.questions):
+        return [Problem(file, entry.line, 1, Msg.S_WORKBOOK_NO_NUMBERS,
+                        {"section": section_id, "id": questionnaire.id})]
+    return []
 
 
 def check_schemes_text(text: str, name: str) -> SchemesResult:

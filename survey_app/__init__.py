@@ -102,6 +102,16 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, passwords_bp, oidc.bp, main_bp, admin_bp, preview_bp, report_bp, review_bp,
                downloads_bp, drafts_bp, totp_bp, authoring_bp):
         app.register_blueprint(bp)
+    # The Excel economy report and the files uploaded into a report (issue 16, item 4).
+    from survey_app.report.files import bp as report_files_bp
+    from survey_app.report.workbook import bp as report_workbook_bp
+
+    app.register_blueprint(report_workbook_bp)
+    app.register_blueprint(report_files_bp)
+    # Applications for next year's grant, in the report or alone (issue 16, item 2).
+    from survey_app.applications.views import bp as applications_bp
+
+    app.register_blueprint(applications_bp)
     oidc.init_app(app)
 
 

@@ -90,6 +90,43 @@ def list_changes(from_year: int, to_year: int) -> None:
                "every other number is the same in both.")
 
 
+postboxes_cli = AppGroup("postboxes", help="The municipalities' official post boxes.")
+municipalities_cli.add_command(postboxes_cli)
+
+
+@postboxes_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_postboxes_command(file: Path) -> None:
+    """Set municipalities' post boxes from a file (kommunenummer;e-post), all or nothing.
+
+    The numbers listed get the address given; every other post box stays as it is. The
+    decision letters, receipts and claim letters go to these addresses.
+    """
+    from survey_app.services import postboxes
+
+    try:
+        result = postboxes.import_postboxes(tabular.read_file(file, postboxes.LIMITS),
+                                            file.name, source=str(file))
+    except tabular.TableError as refused:
+        result = postboxes.ImportResult(errors=refused.problems)
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"{file}: {error}", err=True)
+        click.echo(f"{len(result.errors)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(result.line())
+
+
+@postboxes_cli.command("list")
+def list_postboxes_command() -> None:
+    """One line per registered post box: kommunenummer;e-post (the import's format)."""
+    from survey_app.services import postboxes
+
+    click.echo("kommunenummer;e-post")
+    for number, email in postboxes.all_postboxes():
+        click.echo(f"{number};{email}")
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True,
@@ -222,7 +259,8 @@ def seed_command() -> None:
     report = demo.seed()
     click.echo(f"Register: {report.municipalities_added} municipalities added. "
                f"Users: {len(report.users_added)} added. "
-               f"Rounds: {', '.join(report.rounds_added) or 'none'} added.")
+               f"Rounds: {', '.join(report.rounds_added) or 'none'} added. "
+               f"Post boxes: {report.postboxes_added} added.")
     click.echo("Demo logins (e-mail / password):")
     for user in demo.DEMO_USERS:
         click.echo(f"  {user.email:42} {user.password:22} {user.description}")
@@ -277,6 +315,7 @@ def check_questionnaires(paths: tuple[Path, ...], language: str) -> None:
         schemes=len(result.schemes.entries) if result.schemes else 0))
 
 def init_app(app: Flask) -> None:
+    from survey_app.cli_applications import applications_cli
     from survey_app.cli_export import init_app as init_export_cli
     from survey_app.cli_flags import flags_cli
     from survey_app.cli_letters import letters_cli
@@ -284,7 +323,7 @@ def init_app(app: Flask) -> None:
     from survey_app.cli_rounds import grants_cli, rounds_cli
 
     for group in (municipalities_cli, users_cli, demo_cli, questionnaires_cli, rounds_cli,
-                  grants_cli, flags_cli, letters_cli):
+                  grants_cli, flags_cli, letters_cli, applications_cli):
         app.cli.add_command(group)
     init_mail_cli(app)
     init_export_cli(app)

@@ -13,7 +13,7 @@ kind "macro" and carry only the question.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import force_locale, gettext
@@ -45,19 +45,68 @@ def fixed_texts(language: str) -> dict[str, str]:
 def section_fields(questionnaire: Questionnaire, section_id: str, language: str,
                    context: Mapping[str, object],
                    show_conditions: bool = True) -> tuple[dict[str, Any], ...]:
-    """The display data of every question of the section, in order (cached)."""
-    return _section_fields(questionnaire.id, questionnaire.version,
-                           questionnaire.content_hash, section_id, language,
-                           tuple(sorted(context.items())), show_conditions,
-                           Carrier(questionnaire))
+    """The display data of every question of the section, in order (cached).
+
+    Cached by the figures the section's texts read, not by all of them: a grant's amount
+    and municipality differ for every report, so a key of every figure was a miss on
+    nearly every page load (issue 12's profile). The first build of a section notes which
+    figures it reads; later ones are keyed by those figures' values alone."""
+    base = (questionnaire.id, questionnaire.version, questionnaire.content_hash,
+            section_id, language, show_conditions)
+    read = _FIGURES_READ.get(base)
+    if read is None:  # built once uncached, only to note what it reads
+        recording = _RecordingFigures(context)
+        _section_fields.__wrapped__(*base[:5], (), show_conditions, Carrier(questionnaire),
+                                    recording)
+        read = _FIGURES_READ[base] = frozenset(context) if recording.everything \
+            else frozenset(recording.read)
+    figures = tuple(sorted((name, context[name]) for name in read if name in context))
+    return _section_fields(*base[:5], figures, show_conditions, Carrier(questionnaire))
+
+
+# Which figures each (questionnaire, version, content, section, language, conditions shown)
+# reads: bounded by the questionnaires served times three languages.
+_FIGURES_READ: dict[tuple[object, ...], frozenset[str]] = {}
+
+
+class _RecordingFigures(Mapping[str, object]):
+    """A grant's figures that note which of them are read (all, if they are iterated)."""
+
+    def __init__(self, figures: Mapping[str, object]) -> None:
+        self._figures = figures
+        self.read: set[str] = set()
+        self.everything = False
+
+    def __getitem__(self, name: str) -> object:
+        self.read.add(name)
+        return self._figures[name]
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self.read.add(name)
+        return name in self._figures
+
+    def __iter__(self) -> Iterator[str]:
+        self.everything = True
+        return iter(self._figures)
+
+    def __len__(self) -> int:
+        self.everything = True
+        return len(self._figures)
+
+    def __bool__(self) -> bool:
+        # render_text's `context or {}`: either way a figure not read is not shown.
+        return True
 
 
 @functools.lru_cache(maxsize=256)
 def _section_fields(qid: str, version: int, content_hash: str, section_id: str,
                     language: str, context: tuple[tuple[str, object], ...],
-                    show_conditions: bool, holder: Carrier) -> tuple[dict[str, Any], ...]:
+                    show_conditions: bool, holder: Carrier,
+                    recording: Mapping[str, object] | None = None
+                    ) -> tuple[dict[str, Any], ...]:
     section = find_section(holder.questionnaire, section_id)
-    figures = dict(context)
+    figures = recording if recording is not None else dict(context)
 
     def t(text: Any) -> str:
         return render_text(text, language, figures)

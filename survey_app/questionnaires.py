@@ -33,7 +33,7 @@ from forms.loader import LoadResult, Problem, load_directory, load_files, load_t
 from forms.messages import Msg
 from forms.model import Questionnaire
 from forms.rules import RuleSet, RulesResult, answer_names, load_rules, load_rules_text
-from forms.schemes_check import SchemesResult, check_schemes_text
+from forms.schemes_check import SchemesResult, check_schemes_text, economy_workbook_problems
 from survey_app.config import ConfigError
 from survey_app.extensions import db
 from survey_app.models.definitions import DefinitionKind, PublishedDefinition
@@ -163,6 +163,15 @@ def _across(result: Definitions, schemes_path: str, whole: bool) -> None:
         warnings = []
     elif not result.rules.rule_sets and result.rules.problems:
         warnings = []  # the rules' own problems come first
+    # The economy workbook's page against its questionnaire's latest version (issue 16).
+    latest: dict[str, Any] = {}
+    for questionnaire in result.questionnaires.questionnaires:
+        if questionnaire.version >= getattr(latest.get(questionnaire.id), "version", 0):
+            latest[questionnaire.id] = questionnaire
+    for entry in schemes.entries:
+        if entry.questionnaire in latest:
+            problems += economy_workbook_problems(entry, latest[entry.questionnaire],
+                                                  schemes_path)
     result.other_problems += problems
     result.cross_warnings += warnings
 
@@ -198,13 +207,37 @@ class Served:
     stamp: tuple[int, int, str]
 
 
+# What changes with every publication, on whichever server it happened: the number of rows,
+# the newest id and time (the time too, so that a rolled-back row's id taken again on SQLite
+# is still seen as new). A subquery of one row, so that the session's read at the start of
+# each request carries it (survey_app.sessions) and a request pays no round trip for it.
+PUBLISHED_STAMP = sa.select(
+    sa.func.count().label("published_count"),
+    sa.func.max(PublishedDefinition.id).label("published_newest"),
+    sa.func.max(PublishedDefinition.published_at).label("published_when"),
+).select_from(PublishedDefinition).subquery("published_stamp")
+_READ_STAMP = sa.select(*PUBLISHED_STAMP.c)
+_PREFETCHED = "_published_stamp"  # in `g`: the stamp read with this request's session
+
+
+def remember_stamp(count: int | None, newest: int | None, when: object) -> None:
+    """The stamp read at the start of this request (with the session's row): the next
+    `current()` of the request uses it instead of asking the database again."""
+    setattr(g, _PREFETCHED, (int(count or 0), int(newest or 0), str(when)))
+
+
+def forget_stamp() -> None:
+    """A new request begins: a stamp kept in `g` by an earlier one is not this one's."""
+    g.pop(_PREFETCHED, None)
+
+
 def _published_stamp() -> tuple[int, int, str]:
-    # One statement per request that reads a questionnaire: the number of rows, the newest
-    # id and time change with every publication, on whichever server it happened (the time
-    # too, so that a rolled-back row's id taken again on SQLite is still seen as new).
-    count, newest, when = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(PublishedDefinition.id),
-                  sa.func.max(PublishedDefinition.published_at))).one()
+    # Read once per request that reads a questionnaire: taken from the session's read when
+    # it carried it (used once: after a publication in this request it is read again).
+    prefetched: tuple[int, int, str] | None = g.pop(_PREFETCHED, None)
+    if prefetched is not None:
+        return prefetched
+    count, newest, when = db.session.execute(_READ_STAMP).one()
     return int(count), int(newest or 0), str(when)
 
 
@@ -294,6 +327,7 @@ def current() -> Served:
 def forget_served() -> None:
     """After a publication in this request: the next lookup reads the new rows."""
     g.pop("_served", None)
+    forget_stamp()
 
 
 def all_questionnaires() -> list[Questionnaire]:

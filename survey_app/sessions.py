@@ -37,6 +37,7 @@ from survey_app.extensions import db
 from survey_app.models import ServerSession, User, UserSession
 from survey_app.models.sessions import USER_AGENT_LENGTH
 from survey_app.models.users import utcnow
+from survey_app.questionnaires import PUBLISHED_STAMP, forget_stamp, remember_stamp
 
 _STORE = cast(sa.Table, ServerSession.__table__)
 _RECORDS = cast(sa.Table, UserSession.__table__)
@@ -59,6 +60,10 @@ class DatabaseSessionInterface(SqlAlchemySessionInterface):
             cleanup_n_requests=config["SESSION_CLEANUP_N_REQUESTS"])
 
     def open_session(self, app: Flask, request: Request) -> ServerSideSession:
+        # What an earlier request left in `g` is not this one's (a test may keep one app
+        # context over several requests).
+        g.pop(_PREFETCHED, None)
+        forget_stamp()
         # A stylesheet or script needs no session: no query for each of a page's files.
         static = app.static_url_path
         if static and request.path.startswith(static + "/"):
@@ -67,13 +72,21 @@ class DatabaseSessionInterface(SqlAlchemySessionInterface):
         return cast(ServerSideSession, super().open_session(app, request))
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        row = db.session.execute(_READ_SESSION, {"store_id": store_id}).first()
+        # One round trip for what every request needs first: the session's row, its
+        # sign-in record with the user (what the user loader would read next) and the
+        # published questionnaires' stamp (questionnaires.current).
+        sid = store_id[len(self.key_prefix):]
+        row = db.session.execute(_READ_SESSION, {"store_id": store_id, "sid": sid}
+                                 ).unique().first()
         if row is None:
             return None
         if row.expiry <= utcnow():
             db.session.execute(sa.delete(_STORE).where(_STORE.c.session_id == store_id))
             db.session.commit()
             return None
+        remember_stamp(row.published_count, row.published_newest, row.published_when)
+        if row.User is not None:
+            setattr(g, _PREFETCHED, (sid, row.User, row.UserSession))
         return cast(dict[str, Any], self.serializer.decode(want_bytes(row.data)))
 
     def _upsert_session(self, session_lifetime: dt.timedelta, session: ServerSideSession,
@@ -170,6 +183,14 @@ def signed_in_user(user_id: str) -> User | None:
     sid = current_sid()
     if sid is None or not user_id.isdigit():
         return None
+    prefetched = g.pop(_PREFETCHED, None)
+    if prefetched is not None:
+        read_for, user, record = prefetched
+        # Read with the session's row, under the same conditions as the query below; used
+        # only while nothing has been committed or rolled back since (which expires it).
+        if read_for == sid and user.id == int(user_id) and _fresh(user) and _fresh(record):
+            g.user_session = record
+            return cast(User, user)
     row = db.session.execute(_SIGNED_IN_USER, {"user_id": int(user_id), "sid": sid}
                              ).unique().first()
     if row is None:
@@ -178,10 +199,26 @@ def signed_in_user(user_id: str) -> User | None:
     return row.User
 
 
-# Built once: the two statements of every request (constructing a statement costs about
-# as much as running it here).
-_READ_SESSION = sa.select(_STORE.c.data, _STORE.c.expiry).where(
-    _STORE.c.session_id == sa.bindparam("store_id"))
+def _fresh(instance: object) -> bool:
+    """In this request's database session and not expired by a commit or rollback."""
+    state = sa.inspect(instance)
+    return state.persistent and not state.expired_attributes
+
+
+# Built once: the statements of every request (constructing a statement costs about as
+# much as running it here). The session's row comes with the sign-in record of the session
+# and its active user (the conditions of _SIGNED_IN_USER: a record without an active user
+# gives neither) and with the published questionnaires' stamp, in one round trip.
+_READ_SESSION = (
+    sa.select(_STORE.c.data, _STORE.c.expiry, User, UserSession, *PUBLISHED_STAMP.c)
+    .select_from(_STORE)
+    .outerjoin(PUBLISHED_STAMP, sa.true())
+    .outerjoin(UserSession, UserSession.session_id == sa.bindparam("sid"))
+    .outerjoin(User, sa.and_(User.id == UserSession.user_id, User.active))
+    .where(_STORE.c.session_id == sa.bindparam("store_id"))
+    .options(joinedload(User.municipalities)))
+# In `g`: (session id, user, sign-in record) read with the session's row, for the loader.
+_PREFETCHED = "_signed_in_prefetch"
 _SIGNED_IN_USER = (
     sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
     .where(User.id == sa.bindparam("user_id", type_=sa.Integer), User.active,

@@ -104,6 +104,26 @@ EXPECTED_GET = {
     "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1": NATIONAL_READERS,
     "/rapporter/lavterskel-psykisk-helse/2022/3405/kvittering/1.pdf": READERS | {"coordinator"},
     "/rapporter/lavterskel-psykisk-helse/2022/0301/kvittering/1.pdf": NATIONAL_READERS,
+    # The Excel economy report's template and a report's uploaded files (issue 16): read
+    # as a receipt is. Lavterskel declares no workbook and has no file here, so these are
+    # 404 for all; tests/test_economy_workbook.py downloads both for 765.60 by role.
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/okonomirapport.xlsx": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/okonomirapport.xlsx": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/3405/filer/1": set(),
+    "/rapporter/lavterskel-psykisk-helse/2022/0301/filer/1": set(),
+    # A stand-alone application (issue 16): its municipality's coordinator only. Lavterskel
+    # has no application pages, so these are 404 for all; tests/test_applications.py opens
+    # one for the new design of 765.62 and refuses another municipality's.
+    "/soknader/lavterskel-psykisk-helse/2022/3405": set(),
+    "/soknader/lavterskel-psykisk-helse/2022/0301": set(),
+    # The offices' decisions on applications and the Directorate's frames (issue 16): read
+    # by whoever reads cases in scope (the `application_samples`: 1 is 3405's, Innlandet;
+    # 2 is 0301's, Oslo og Viken); decided only by a reviewer of the office (decision_urls).
+    "/gjennomgang/soknader": READERS,
+    "/gjennomgang/rammer/765.62/2022": READERS,
+    "/gjennomgang/soknader/765.62/2022": READERS,
+    "/gjennomgang/soknader/sak/1": READERS,
+    "/gjennomgang/soknader/sak/2": NATIONAL_READERS,
 }
 SECOND_FACTOR = ("/logg-inn/kode", "/logg-inn/tofaktor")  # 302 without an account waiting
 # Sign-in through an OpenID Connect provider: public, and not found while no provider is
@@ -116,7 +136,8 @@ SAMPLE_ARGS = {"number": ["3405", "0301"], "language": ["nn"],
                "qid": ["lavterskel-psykisk-helse"], "version": ["1"], "section_id": ["economy"],
                "n": ["1"], "mail_id": ["1"], "token": ["proevelenke-for-tilgangstesten"],
                "reference": ["TB-2022-3405-1"], "group": ["positions"], "name": ["kommune"],
-               "flag_id": ["1"], "user_id": ["1"], "draft_id": ["1"]}
+               "flag_id": ["1"], "user_id": ["1"], "draft_id": ["1"], "file_id": ["1"],
+               "chapter_post": ["765.62"], "application_id": ["1", "2"]}
 
 
 @pytest.fixture
@@ -193,6 +214,24 @@ def receipt_samples(app, lavterskel) -> None:
 
 
 @pytest.fixture
+def application_samples(app, lavterskel) -> None:
+    """A submitted 765.62 application of 3405 (id 1, Innlandet's to decide) and of 0301
+    (id 2, Oslo og Viken's), for the offices' decision pages."""
+    from survey_app.models import Application, Scheme
+
+    with app.app_context():
+        scheme = db.session.scalar(sa.select(Scheme).where(
+            Scheme.slug == "kommunalt-rusarbeid-overgang"))
+        for number, office in (("3405", "innlandet"), ("0301", "oslo-og-viken")):
+            db.session.add(Application(
+                scheme_id=scheme.id, year=2023, municipality_number=number, office=office,
+                questionnaire_id=scheme.slug, questionnaire_version=1, status="submitted",
+                positions=[{"title": "Rådgiver", "percent": 100, "funded_from_year": 2021}]))
+            db.session.flush()
+        db.session.commit()
+
+
+@pytest.fixture
 def author_samples(app) -> None:
     """Draft 1 in the questionnaire workspace: the shipped lavterskel questionnaire, its
     scheme entry and its rules, which pass the check (so its publish page opens)."""
@@ -237,7 +276,7 @@ def test_sign_in_through_a_provider_nobody_configured_is_not_found(client, auth,
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_pages(app, client, auth, users, lavterskel, mail_samples,
                                              review_samples, receipt_samples, author_samples,
-                                             role):
+                                             application_samples, role):
     if role != "anonymous":
         auth.login(users[role])
     for url, allowed in EXPECTED_GET.items():
@@ -287,7 +326,13 @@ def decision_urls(app) -> dict[str, set[str]]:
     for rule in app.url_map.iter_rules():
         if getattr(app.view_functions[rule.endpoint], "access_action", None) == Action.DECIDE:
             for url in urls_of(rule):
-                if "/0301" in url:  # 0301's own flag (review_samples) is number 2
+                # Frames: the Directorate's; an application: its office's reviewers only
+                # (application_samples: 1 Innlandet's, 2 Oslo og Viken's, none in the cast).
+                if url.startswith("/gjennomgang/rammer/"):
+                    urls[url] = {"reviewer_national"}
+                elif url.startswith("/gjennomgang/soknader/sak/"):
+                    urls[url] = {"reviewer_innlandet"} if "/sak/1/" in url else set()
+                elif "/0301" in url:  # 0301's own flag (review_samples) is number 2
                     urls[url.replace("/flagg/1/", "/flagg/2/")] = {"reviewer_national"}
                 else:
                     urls[url] = DECIDERS
@@ -308,7 +353,7 @@ def test_every_review_post_is_a_decision_and_no_page_is(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_only_a_reviewer_in_scope_posts_a_decision_others_are_refused_and_audited(
-        app, client, auth, users, review_samples, role):
+        app, client, auth, users, review_samples, application_samples, role):
     if role != "anonymous":
         auth.login(users[role])
     urls = decision_urls(app)

@@ -257,7 +257,69 @@ def _seed_extras() -> list[str]:
         assert grant is not None
         start.append(url_for("report.receipt", slug=grant.round.scheme.slug,
                              year=grant.round.year, number=grant.municipality_number, n=1))
+        start.extend(_application_and_file_pages(submission.response_id))
     return start
+
+
+def _application_and_file_pages(response_id: int) -> list[str]:
+    """Issue 16's pages: an office's frame and an application to decide, and a file
+    uploaded into the coordinator's report (its economy page links the workbook)."""
+    import datetime as dt
+
+    from flask import url_for
+
+    from survey_app.models import (
+        Application,
+        Grant,
+        Response,
+        ResponseFile,
+        Round,
+        Scheme,
+        StoredFile,
+    )
+    from survey_app.services import application_decisions
+
+    scheme = db.session.scalar(sa.select(Scheme).where(
+        Scheme.slug == "kommunalt-rusarbeid-overgang"))
+    assert scheme is not None
+    application_decisions.set_frame("765.62", 2025, "innlandet", 1_000_000, None, None,
+                                    actor_email="test")
+    application = Application(
+        scheme_id=scheme.id, year=2025, municipality_number="3405", office="innlandet",
+        questionnaire_id=scheme.slug, questionnaire_version=1, status="submitted",
+        applied_amount=330_000, submitted_at=dt.datetime(2024, 1, 30, 9),
+        positions=[{"title": "Ruskonsulent", "percent": 100, "funded_from_year": 2021}])
+    db.session.add(application)
+    data = b"%PDF-1.4 hostile routes"
+    sha = __import__("hashlib").sha256(data).hexdigest()
+    db.session.add(StoredFile(sha256=sha, content_type="application/pdf", size=len(data),
+                              data=data))
+    db.session.flush()  # the file's row before the row that points to it
+    uploaded = ResponseFile(response_id=response_id, section_id="economy",
+                                question_id="accounts", filename="regnskap.pdf", sha256=sha,
+                                content_type="application/pdf", size=len(data),
+                                uploaded_by="test")
+    db.session.add(uploaded)
+    db.session.commit()
+    # The economy workbook of the coordinator's 765.60 grant.
+    grant = db.session.scalar(
+        sa.select(Grant).join(Round).join(Scheme)
+        .where(Grant.municipality_number.in_(DEMO_ACCOUNT["coordinator"].municipalities),
+               Scheme.slug.like("langvarige-sammensatte-%")).order_by(Grant.id).limit(1))
+    assert grant is not None
+    where = {"slug": grant.round.scheme.slug, "year": grant.round.year,
+             "number": grant.municipality_number}
+    filed = db.session.get(Grant, db.session.get(Response, response_id).grant_id)
+    assert filed is not None
+    return [url_for("report_files.download", slug=filed.round.scheme.slug,
+                    year=filed.round.year, number=filed.municipality_number,
+                    file_id=uploaded.id),
+            url_for("review.applications_home"),
+            url_for("review.frames", chapter_post="765.62", year=2025),
+            url_for("review.application_list", chapter_post="765.62", year=2025),
+            url_for("review.application_decision", application_id=application.id),
+            url_for("report.page", section_id="economy", **where),
+            url_for("report_workbook.template", **where)]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -282,6 +344,9 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     # two routes answer 404 to everything; tests/test_oidc_signin.py sends them hostile
     # answers with a real provider. Their argument is a provider's name.
     made.arg_pool.setdefault("name", set()).add("kommune")
+    # An attachment's kind: its upload form is on the summary of a report whose scheme
+    # requires accounts that year (765.60 for 2021), which the demo has none of.
+    made.arg_pool.setdefault("kind", set()).add("regnskap")
     yield made
     with app.app_context():
         if request.param == "postgresql":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -16,7 +16,15 @@ from survey_app.admin.views import PAGE_SIZE, bp
 from survey_app.extensions import db
 from survey_app.listing import DESC, Listing, choice_arg
 from survey_app.mail import mail_counts, send_again
-from survey_app.models import Grant, MailState, Municipality, OutboxMail, Round
+from survey_app.models import (
+    Grant,
+    MailAttachment,
+    MailState,
+    Municipality,
+    OutboxMail,
+    Round,
+    StoredFile,
+)
 from survey_app.offices import office_name
 from survey_app.services import register
 
@@ -102,7 +110,19 @@ def _recipient_municipalities() -> dict[int, Municipality]:
 @bp.route("/admin/utboks/<int:mail_id>")
 @requires(Action.ADMIN)
 def outbox_mail(mail_id: int) -> str:
-    return render_template("admin/outbox_mail.html", mail=_mail(mail_id))
+    mail = _mail(mail_id)
+    return render_template("admin/outbox_mail.html", mail=mail,
+                           attachments=_attachments(mail))
+
+
+def _attachments(mail: OutboxMail) -> list[tuple[str, str]]:
+    """Each file the mail carries, in its order: the name the recipient sees and its size
+    in kB (1 000 bytes, one decimal). Only the sizes are read, not the files' bytes."""
+    rows = db.session.execute(
+        sa.select(MailAttachment.filename, StoredFile.size).join(StoredFile)
+        .where(MailAttachment.outbox_id == mail.id)
+        .order_by(MailAttachment.position, MailAttachment.id))
+    return [(name, format_decimal(size / 1000, format="#,##0.0")) for name, size in rows]
 
 
 @bp.route("/admin/utboks/<int:mail_id>/send-igjen", methods=["POST"])

@@ -1,6 +1,15 @@
 """Database models, one module per concern."""
 
 from survey_app.models.allocation import AllocationKey, KeyKind
+from survey_app.models.applications import (
+    Application,
+    ApplicationDecision,
+    ApplicationStatus,
+    DecisionOutcome,
+    DecisionState,
+    Frame,
+    ResponseFile,
+)
 from survey_app.models.audit import AuditEvent
 from survey_app.models.compliance import (
     Claim,
@@ -53,16 +62,22 @@ from survey_app.models.users import (
 __all__ = [
     "Administration",
     "AllocationKey",
+    "Application",
+    "ApplicationDecision",
+    "ApplicationStatus",
     "AuditEvent",
     "AuthorDraft",
     "Claim",
     "ClaimPayment",
     "ClaimStage",
     "ClaimStatus",
+    "DecisionOutcome",
+    "DecisionState",
     "DefinitionKind",
     "Flag",
     "FlagEvent",
     "FlagStatus",
+    "Frame",
     "Grant",
     "GrantEvent",
     "GrantLetter",
@@ -86,6 +101,7 @@ __all__ = [
     "RecoveryCode",
     "Reminder",
     "Response",
+    "ResponseFile",
     "ResponseStatus",
     "ReviewComment",
     "Role",

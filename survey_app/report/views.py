@@ -44,7 +44,7 @@ from survey_app.models import Response as ReportResponse
 from survey_app.models.users import utcnow
 from survey_app.questionnaire_view import fixed_texts, problem_lines, section_fields
 from survey_app.report import resume, saving, tasks
-from survey_app.services import flags, receipts, responses
+from survey_app.services import accounts, flags, receipts, responses
 from survey_app.services.authority import signer
 from survey_app.services.rounds import grant_context
 
@@ -307,6 +307,9 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
     grant, municipality, response = _report(slug, year, number)
     language, receipt_mails = _language(), list[OutboxMail]()
     grant_id, urls = grant.id, _urls(grant)  # read before the submit's commit expires them
+    if accounts.missing(grant, response):  # the accounts its scheme requires (issue 16)
+        return render_template("report/refused.html", grant=grant, m=municipality,
+                               code="accounts-missing", urls=urls), 409
     judgement: flags.Judgement | None = None
 
     def within(submission: Submission) -> None:  # in the submit's transaction

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from survey_app.extensions import db
-from survey_app.models import AuthorDraft, User
+from survey_app.models import AuthorDraft, Mailbox, Municipality, User
 from survey_app.offices import NATIONAL
 from survey_app.questionnaires import DEFAULT_DIRECTORY
 from survey_app.services import register
@@ -56,6 +56,7 @@ class SeedReport:
     municipalities_added: int
     users_added: list[str]
     rounds_added: list[str]
+    postboxes_added: int = 0
 
 
 EXAMPLE_DRAFT = "Eksempel: lavterskel-psykisk-helse"
@@ -79,6 +80,21 @@ def _example_draft(directory: Path) -> None:
         created_by="demo", updated_by="demo"))
 
 
+def demo_postbox(number: str) -> str:
+    """A municipality's demo post box. Clearly fake: `.example` is reserved by RFC 2606 and
+    never resolves, so a demo letter cannot reach a real municipality's postmottak."""
+    return f"postmottak@k{number}.kommune.example"
+
+
+def _postboxes() -> int:
+    """A demo post box for every number of the register (either numbering, so the 2022
+    round's letters find 3001 Halden's); a registered one is left as it is."""
+    have = set(db.session.scalars(sa.select(Mailbox.number)))
+    numbers = sorted(set(db.session.scalars(sa.select(Municipality.number).distinct())) - have)
+    db.session.add_all(Mailbox(number=n, email=demo_postbox(n)) for n in numbers)
+    return len(numbers)
+
+
 def seed() -> SeedReport:
     result = register.import_register(
         register.SHIPPED_REGISTER.read_text("utf-8"), source="shipped register")
@@ -98,5 +114,6 @@ def seed() -> SeedReport:
     directory = Path(current_app.config.get("QUESTIONNAIRES_DIR") or DEFAULT_DIRECTORY)
     publish_seed(directory, current_app.extensions["questionnaires"])
     _example_draft(directory)
+    boxes = _postboxes()
     db.session.commit()
-    return SeedReport(result.added, added, seed_rounds(dt.date.today()).created)
+    return SeedReport(result.added, added, seed_rounds(dt.date.today()).created, boxes)

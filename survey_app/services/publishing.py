@@ -27,7 +27,7 @@ from forms.loader import LoadResult, Problem, check_version_history, role_warnin
 from forms.messages import Msg
 from forms.model import Questionnaire
 from forms.rules import RuleSet, answer_names
-from forms.schemes_check import SchemeEntry, check_schemes_text
+from forms.schemes_check import SchemeEntry, check_schemes_text, economy_workbook_problems
 from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import AuthorDraft, DefinitionKind, PublishedDefinition, User
@@ -106,6 +106,9 @@ def _check_scheme(result: BundleCheck, scheme_text: str) -> None:
         result.problems["scheme"].append(Problem(
             PART_NAMES["scheme"], result.scheme.line, 1, Msg.PUBLISH_SCHEME_OTHER_QUESTIONNAIRE,
             {"wanted": result.scheme.questionnaire, "id": questionnaire.id}))
+    if result.scheme is not None and questionnaire is not None:
+        result.problems["scheme"] += economy_workbook_problems(
+            result.scheme, questionnaire, PART_NAMES["scheme"])
 
 
 def check_bundle(questionnaire_text: str, scheme_text: str, rules_text: str) -> BundleCheck:

@@ -43,6 +43,7 @@ from survey_app.models import (
 )
 from survey_app.models.users import utcnow
 from survey_app.questionnaires import all_questionnaires
+from survey_app.services import applications
 from survey_app.services.locking import locked_row
 from survey_app.services.register import entry_of_grant, in_force_on
 from survey_app.services.rounds import grant_context
@@ -379,6 +380,10 @@ def submit(grant: Grant, key: str, actor: str, language: str,
         db.session.rollback()
         raise ReportError("has-errors")
     submission = _record(grant, response, key, stored, actor)
+    # The report's application pages (issue 16) become next year's application, in the
+    # same transaction: one row read and written.
+    applications.record_from_report(grant, response, questionnaire_of(grant, response),
+                                    evaluation, actor)
     if within is not None:
         within(submission)
     number, response_id = submission.number, response.id
