@@ -12,7 +12,15 @@ from flask_babel import lazy_gettext as _l
 
 ACTIONS: dict[str, LazyString] = {
     "access.denied": _l("Was refused a page or an action"),
+    "application.approve": _l("Approved the decision on an application"),
+    "application.kept": _l("Kept a decided application when the report was sent in again"),
+    "application.propose": _l("Proposed a decision on an application"),
+    "application.save": _l("Saved an application"),
+    "application.send-back": _l("Sent a proposed decision on an application back"),
+    "application.submit": _l("Submitted an application"),
     "claim.approve": _l("Approved a claim for repayment"),
+    "frame.set": _l("Set an office's frame"),
+    "response.upload-file": _l("Uploaded a file into a report"),
     "claim.decision-draft": _l("Drafted the decision on a claim"),
     "claim.notice": _l("Drafted an advance notice of a claim"),
     "claim.payment": _l("Recorded a repayment"),

@@ -77,7 +77,8 @@ def test_an_unknown_role_is_refused_at_its_value_with_the_allowed_roles():
     assert problems == [(line, 15, Msg.Q_UNKNOWN_ROLE)]
     assert found[0].text("nb") == (
         f"skjema.yaml:{line}:15: Ukjent rolle «amount_spent». Tillatt: amount_received, "
-        "amount_used, amount_unused.")
+        "amount_used, amount_unused, applies, applied_positions, applied_amount, "
+        "position_title, position_percent, position_first_year.")
     assert "Ukjend rolle" in found[0].text("nn")
     assert "Unknown role 'amount_spent'" in found[0].text("en")
 
