@@ -5,6 +5,7 @@ in one statement; and the page markup cached by the figures a page reads, not by
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,9 +14,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from survey_app.extensions import db
-from survey_app.models import UserSession
+from survey_app.models import Mailbox, OutboxMail, UserSession
 from survey_app.questionnaire_view import section_fields
 from tests.conftest import AuthActions
+from tests.report.test_flow import fill_all
 
 REPORT = "/rapporter/lavterskel-psykisk-helse/2022/3405"
 
@@ -77,6 +79,26 @@ def test_an_expired_sign_in_read_with_the_session_is_still_ended(
         db.session.commit()
     answer = client.get(REPORT)
     assert answer.status_code == 302 and "/logg-inn" in answer.headers["Location"]
+
+
+def test_a_submit_reads_the_post_box_with_the_report_not_on_its_own(
+        app, client, auth: AuthActions, users, lavterskel):
+    """The receipt's copy to the post box is addressed from the report's one query."""
+    with app.app_context():
+        db.session.add(Mailbox(number="3405", email="postmottak@lillehammer.kommune.no"))
+        db.session.commit()
+    auth.login(users["coordinator"])
+    summary = fill_all(client)
+    key = re.search(r'name="key" value="([^"]+)"', summary).group(1)
+    with statements(app) as seen:
+        answer = client.post(f"{REPORT}/send", data={"key": key})
+        answer.close()
+    assert answer.status_code == 303
+    assert not [s for s in seen if s.startswith("SELECT") and "FROM mailboxes" in s
+                and "grants" not in s], seen
+    with app.app_context():
+        to = set(db.session.scalars(sa.select(OutboxMail.to)))
+    assert to == {users["coordinator"], "postmottak@lillehammer.kommune.no"}
 
 
 FIGURES = """

@@ -304,7 +304,9 @@ def summary(slug: str, year: int, number: str) -> str:
 @bp.route("/send", methods=["POST"])
 @requires(Action.REPORT)
 def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int]:
-    grant, municipality, response = _report(slug, year, number)
+    report = report_or_404(slug, year, number, Action.REPORT)
+    grant, municipality, response = report.grant, report.municipality, report.response
+    assert municipality is not None  # report_or_404 answered 404 otherwise
     language, receipt_mails = _language(), list[OutboxMail]()
     grant_id, urls = grant.id, _urls(grant)  # read before the submit's commit expires them
     if accounts.missing(grant, response):  # the accounts its scheme requires (issue 16)
@@ -319,7 +321,7 @@ def send(slug: str, year: int, number: str) -> WerkzeugResponse | tuple[str, int
         with db.session.no_autoflush:
             receipt_mails.extend(receipts.queue_receipt(
                 grant, municipality, submission,
-                receipts.receipt_addresses(grant, current_user.email), language))
+                receipts.receipt_addresses(report.mailbox, current_user.email), language))
             judgement = flags.judgement_on_submit(grant, municipality, submission,
                                                   dt.date.today())
 

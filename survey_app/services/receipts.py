@@ -11,7 +11,6 @@ from flask_babel import force_locale, gettext
 
 from forms.answers import answers_from_json
 from forms.builder import format_answer, render_text
-from survey_app.extensions import db
 from survey_app.mail import queue_mail
 from survey_app.models import Grant, Mailbox, Municipality, OutboxMail, Submission
 from survey_app.pdf import html_to_pdf
@@ -74,9 +73,9 @@ def receipt_pdf(grant: Grant, municipality: Municipality, submission: Submission
     return html_to_pdf(document)
 
 
-def receipt_addresses(grant: Grant, submitter: str) -> list[str]:
-    """The person who submitted, and the municipality's post box for its archive."""
-    mailbox = db.session.get(Mailbox, grant.municipality_number)
+def receipt_addresses(mailbox: Mailbox | None, submitter: str) -> list[str]:
+    """The person who submitted, and the municipality's post box (as `find_report` read
+    it with the grant) for its archive."""
     return [submitter] + ([mailbox.email] if mailbox and mailbox.email != submitter else [])
 
 
